@@ -1,0 +1,5 @@
+"""``python -m socprio``."""
+
+from socprio.cli import main
+
+main()
