@@ -1,0 +1,51 @@
+"""Formula-injection escaping: every trigger, untouched text, and a reversible round trip."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from socprio.formulasafe import TRIGGERS, escape_cell, unescape_cell
+
+# Text made mostly of triggers and quotes, so the interesting prefixes come up often.
+tricky_text = st.text(alphabet=st.sampled_from([*sorted(TRIGGERS), "'", "a", " "]))
+
+
+def test_triggers_are_the_documented_set() -> None:
+    assert {"=", "+", "-", "@", "\t", "\r", "\n", "\x00", "＝", "＋", "－", "＠"} == TRIGGERS
+
+
+@pytest.mark.parametrize("trigger", sorted(TRIGGERS))
+@pytest.mark.parametrize("tail", ["", 'HYPERLINK("http://x")', "1+1", "cmd|' /C calc'!A0"])
+def test_every_trigger_is_escaped_and_reversible(trigger: str, tail: str) -> None:
+    text = trigger + tail
+    assert escape_cell(text) == "'" + text
+    assert unescape_cell(escape_cell(text)) == text
+
+
+@pytest.mark.parametrize("text", ["-1", "-", "+44 20 7946 0000", "@handle"])
+def test_numeric_looking_text_is_escaped(text: str) -> None:
+    assert escape_cell(text) == "'" + text
+
+
+@pytest.mark.parametrize(
+    "text", ["", "OCG000001", " =1", "a=b", "1", "'hello", "''", "'", "%x", "|x", "£500", "ʤ"]
+)
+def test_other_text_is_untouched(text: str) -> None:
+    assert escape_cell(text) == text
+    assert unescape_cell(text) == text
+
+
+@pytest.mark.parametrize(("text", "escaped"), [("'=x", "''=x"), ("''-1", "'''-1")])
+def test_quotes_before_a_trigger_gain_one_more_quote(text: str, escaped: str) -> None:
+    assert escape_cell(text) == escaped
+    assert unescape_cell(escaped) == text
+
+
+@given(st.text() | tricky_text)
+def test_round_trip_and_no_leading_trigger(text: str) -> None:
+    escaped = escape_cell(text)
+    assert unescape_cell(escaped) == text
+    assert escaped[:1] not in TRIGGERS
+    assert escaped in (text, "'" + text)  # only ever prefixes, never strips
