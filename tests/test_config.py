@@ -1,0 +1,218 @@
+"""Config loading: every bad config is a ConfigError (exit 78) located at the offending node.
+
+The fixtures in tests/data/config/ are ``minimal.yaml`` (valid) and copies of it broken in the one
+way each file name says; line numbers below are those of the offending node in that file.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from socprio.config import (
+    ADMIN_COLUMNS,
+    BUILTIN,
+    CONFIG_ENV_VAR,
+    ConfigProblems,
+    builtin_config_text,
+    load_config,
+    parse_config,
+    record_columns,
+    resolve_config_path,
+)
+from socprio.errors import ConfigError, ExitCode
+from socprio.yamlsafe import MAX_CONFIG_BYTES
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "data" / "config"
+MINIMAL = FIXTURES / "minimal.yaml"
+
+
+def _error(path: Path) -> ConfigError:
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    return info.value
+
+
+def test_minimal_fixture_is_valid() -> None:
+    cfg = load_config(MINIMAL).config
+    assert list(cfg.factors) == ["violence", "threat_to_life_active"]
+    assert record_columns(cfg) == (*ADMIN_COLUMNS, "violence", "threat_to_life_active")
+
+
+@pytest.mark.parametrize(
+    ("name", "line", "column", "fragment"),
+    [
+        ("unknown_key.yaml", 6, 3, "record.min_member: Extra inputs are not permitted"),
+        ("group_unknown_factor.yaml", 23, 7, "unknown factor 'violance'"),
+        ("weight_not_positive.yaml", 20, 5, "groups.harm.weight: Input should be greater than 0"),
+        ("factor_weight_negative.yaml", 22, 7, "groups.harm.factors.violence: Input should be"),
+        ("overlapping_bands.yaml", 25, 15, "bands.1.min: band thresholds overlap"),
+        ("rule_unknown_factor.yaml", 28, 5, "rule names unknown factor 'threat_to_lives'"),
+        ("yes_as_weight.yaml", 20, 5, "groups.harm.weight: Input should be a valid number"),
+        ("exponent_as_weight.yaml", 20, 5, "groups.harm.weight: Input should be a valid number"),
+        ("no_as_force.yaml", 4, 17, "record.forces.1: Input should be a valid string"),
+        ("yes_as_true_value.yaml", 6, 17, "record.true_values.0: Input should be a valid string"),
+        ("octal_file_mode.yaml", 33, 3, "output.file_mode: Input should be a valid string"),
+        ("duplicate_key.yaml", 23, 7, "duplicate key 'violence' (first defined on line 22)"),
+        ("anchors.yaml", 13, 13, "anchors and aliases"),
+        ("python_tag.yaml", 2, 10, "tag !!python/object/apply:os.getcwd is not allowed"),
+    ],
+)
+def test_bad_config_is_located_at_the_offending_node(
+    name: str, line: int, column: int, fragment: str
+) -> None:
+    path = FIXTURES / name
+    err = _error(path)
+    assert err.exit_code == ExitCode.CONFIG
+    assert int(err.exit_code) == 78
+    assert (err.file, err.line, err.column) == (str(path), line, column)
+    assert str(err).startswith(f"{path}:{line}:{column}: ")
+    assert fragment in str(err)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "two_problems.yaml",
+            [
+                "20:5: groups.harm.weight: Input should be greater than 0",
+                "31:5: overrides.0.min_band: Input should be greater than or equal to 1",
+            ],
+        ),
+        (
+            "two_cross_problems.yaml",
+            [
+                "25:15: bands.1.min: band thresholds overlap: each min must be below the one above",
+                "25:15: bands.1.min: the last band must start at 0",
+                "28:5: overrides.0.factor: rule names unknown factor 'threat_to_lives'",
+            ],
+        ),
+    ],
+)
+def test_every_problem_is_reported_each_with_its_own_location(
+    name: str, expected: list[str]
+) -> None:
+    path = FIXTURES / name
+    err = _error(path)
+    assert str(err).splitlines() == [f"{path}:{e}" for e in expected]
+    assert f"{err.line}:{err.column}:" == expected[0].split(" ")[0]
+
+
+def test_python_tag_is_never_executed(monkeypatch: pytest.MonkeyPatch) -> None:
+    called: list[str] = []
+
+    def spy() -> str:
+        called.append("getcwd")
+        return "/"
+
+    monkeypatch.setattr("os.getcwd", spy)
+    _error(FIXTURES / "python_tag.yaml")
+    assert called == []
+
+
+def test_default_config_is_byte_identical_to_the_packaged_copy() -> None:
+    repo_copy = (ROOT / "config" / "scoring.yaml").read_bytes()
+    packaged = (ROOT / "src" / "socprio" / "data" / "scoring.yaml").read_bytes()
+    assert repo_copy == packaged
+    assert builtin_config_text() == packaged
+
+
+def test_default_config_loads_and_names_its_provenance() -> None:
+    loaded = load_config(None)
+    assert loaded.path == BUILTIN
+    assert len(loaded.sha256) == 64
+    assert loaded.short_sha == loaded.sha256[:12]
+    assert load_config(ROOT / "config" / "scoring.yaml").sha256 == loaded.sha256
+    assert loaded.config.columns.aliases["OCG URN"] == "group_id"
+
+
+def test_missing_directory_and_oversized_config_are_config_errors(tmp_path: Path) -> None:
+    assert "not found" in _error(tmp_path / "nope.yaml").message
+    assert "directory" in _error(tmp_path).message
+    big = tmp_path / "big.yaml"
+    big.write_bytes(MINIMAL.read_bytes() + b"#" * MAX_CONFIG_BYTES)
+    assert "cap" in _error(big).message
+
+
+def test_non_utf8_config_is_rejected(tmp_path: Path) -> None:
+    bad = tmp_path / "cp1252.yaml"
+    bad.write_bytes(MINIMAL.read_bytes().replace(b'"test-1"', b'"\xa3"'))
+    assert "not UTF-8" in _error(bad).message
+
+
+def test_config_path_resolution_order(tmp_path: Path) -> None:
+    given = tmp_path / "a.yaml"
+    assert resolve_config_path(given, {CONFIG_ENV_VAR: "b.yaml"}) == given
+    assert resolve_config_path(None, {CONFIG_ENV_VAR: " b.yaml "}) == Path("b.yaml")
+    assert resolve_config_path(None, {CONFIG_ENV_VAR: "  "}) is None
+    assert resolve_config_path(None, {}) is None
+
+
+def _minimal_data() -> dict[str, Any]:
+    data = yaml.safe_load(MINIMAL.read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def _problems(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
+    with pytest.raises(ConfigProblems) as info:
+        parse_config(data)
+    return info.value.problems
+
+
+def _set(data: dict[str, Any], path: tuple[str | int, ...], value: object) -> dict[str, Any]:
+    out = copy.deepcopy(data)
+    node: Any = out
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+    return out
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "loc", "fragment"),
+    [
+        (("factors", "violence", "levels"), ["only"], ("factors", "violence", "levels"), "two"),
+        (
+            ("groups", "harm"),
+            {"label": "H", "weight": 1, "combine": "product", "factors": {"violence": 0.5}},
+            ("groups", "harm", "factors"),
+            "must all be 1",
+        ),
+        (("bands", 1, "min"), 10, ("bands", 1, "min"), "start at 0"),
+        (("bands", 1, "band"), 3, ("bands", 1, "band"), "numbered"),
+        (("overrides", 0, "value"), 2, ("overrides", 0, "value"), "boolean"),
+        (("overrides", 0, "min_band"), 9, ("overrides", 0, "min_band"), "no band 9"),
+        (("columns",), {"aliases": {"URN": "urn"}}, ("columns", "aliases", "URN"), "not a column"),
+        (("record", "group_id_pattern"), "^OCG-[", ("record", "group_id_pattern"), "regular"),
+        (("record", "true_values"), ["yes", "no"], ("record",), "distinct"),
+        (("confidence",), {"high": ["1A", "4F"]}, ("confidence", "high", 1), "3x5x2"),
+        (("factors", "violence", "type"), "colour", ("factors", "violence", "type"), "Input"),
+    ],
+)
+def test_cross_checks_name_the_path_of_the_problem(
+    path: tuple[str | int, ...], value: object, loc: tuple[str | int, ...], fragment: str
+) -> None:
+    data = _set(_minimal_data(), path, value)
+    problems = _problems(data)
+    assert any(p_loc == loc and fragment in msg for p_loc, msg in problems), problems
+
+
+def test_factor_weighted_in_two_groups_is_rejected() -> None:
+    data = _minimal_data()
+    data["groups"]["other"] = {"label": "Other", "weight": 1, "factors": {"violence": 1}}
+    assert tuple(loc for loc, _ in _problems(data)) == (("groups", "other", "factors", "violence"),)
+
+
+def test_config_models_are_frozen_and_strict() -> None:
+    cfg = load_config(MINIMAL).config
+    with pytest.raises(ValueError, match="frozen"):
+        cfg.version = "x"  # type: ignore[misc]
+    data = _set(_minimal_data(), ("groups", "harm", "weight"), "1")  # a string is not a number
+    assert _problems(data)[0][0] == ("groups", "harm", "weight")
