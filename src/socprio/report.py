@@ -1,0 +1,57 @@
+"""Format a validation outcome for people (grouped, capped, counted) or scripts (JSON)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from socprio.validate import Severity, Validated
+
+
+def count_line(result: Validated) -> str:
+    """Records read = valid + invalid + blank rows skipped, and the valid ones by status."""
+    statuses = ", ".join(f"{n} {s}" for s, n in result.status_counts.items())
+    return (
+        f"{result.source}: {result.read} records read = {len(result.records)} valid"
+        f" + {result.invalid} invalid + {result.blank} blank rows skipped"
+        + (f" ({statuses})" if result.records else "")
+    )
+
+
+def issues_text(result: Validated, *, max_shown: int = 20) -> str:
+    """Errors, then warnings, then notices: counts per column, then the first ``max_shown``."""
+    lines: list[str] = []
+    for severity in Severity:
+        found = result.of(severity)
+        if not found:
+            continue
+        per_column = Counter(i.column or "(row)" for i in found)
+        by = ", ".join(f"{col} {n}" for col, n in sorted(per_column.items()))
+        lines.append(f"{len(found)} {severity.value}(s) by column: {by}")
+        lines.extend(f"  {issue}" for issue in found[:max_shown])
+        if len(found) > max_shown:
+            lines.append(
+                f"  ... and {len(found) - max_shown} more (use --max-shown or --format json)"
+            )
+    lines.append(count_line(result))
+    lines.append("OK" if result.ok else "FAILED: fix the errors above; nothing was ranked")
+    return "\n".join(lines)
+
+
+def issues_json(result: Validated) -> str:
+    """One object per issue, with the counts, for scripts."""
+    payload = {
+        "file": result.source,
+        "ok": result.ok,
+        "counts": {
+            "read": result.read,
+            "valid": len(result.records),
+            "invalid": result.invalid,
+            "blank_skipped": result.blank,
+            "by_status": result.status_counts,
+            "errors": len(result.of(Severity.ERROR)),
+            "warnings": len(result.of(Severity.WARNING)),
+        },
+        "issues": [i.to_dict() for i in result.issues],
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
