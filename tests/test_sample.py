@@ -1,0 +1,325 @@
+"""Synthetic sample generator: every row valid, realistic mixes, deterministic, config-driven."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import re
+import statistics
+from collections import Counter
+from datetime import date, timedelta
+from importlib import resources
+from typing import Any
+
+import pytest
+import yaml
+
+from socprio import sample
+from socprio.config import (
+    ADMIN_COLUMNS,
+    STRANDS,
+    Config,
+    load_config,
+    parse_config,
+    record_columns,
+)
+from socprio.records import RecordBase, build_record_model
+from socprio.sample import (
+    SAMPLE_AS_OF,
+    SAMPLE_GROUPS,
+    SAMPLE_SEED,
+    generate_rows,
+    write_csv,
+)
+
+AS_OF = date(2026, 3, 14)
+GROUPS = 2000
+SEED = 7
+Rows = list[tuple[str, ...]]
+
+
+@pytest.fixture(scope="module")
+def cfg() -> Config:
+    return load_config(None).config
+
+
+@pytest.fixture(scope="module")
+def rows(cfg: Config) -> Rows:
+    return list(generate_rows(cfg, groups=GROUPS, seed=SEED, as_of=AS_OF))
+
+
+def validate(cfg: Config, rows: Rows, as_of: date = AS_OF) -> list[RecordBase]:
+    model = build_record_model(cfg)
+    header = rows[0]
+    return [
+        model.model_validate(dict(zip(header, r, strict=True)), context={"as_of": as_of})
+        for r in rows[1:]
+    ]
+
+
+@pytest.fixture(scope="module")
+def records(cfg: Config, rows: Rows) -> list[RecordBase]:
+    return validate(cfg, rows)
+
+
+def column(rows: Rows, name: str) -> list[str]:
+    i = rows[0].index(name)
+    return [r[i] for r in rows[1:]]
+
+
+def as_csv(rows: Any) -> str:
+    out = io.StringIO()
+    write_csv(rows, out)
+    return out.getvalue()
+
+
+def base_data() -> dict[str, Any]:
+    text = resources.files("socprio").joinpath("data/scoring.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    assert isinstance(data, dict)
+    return data
+
+
+# --- structure and validity ---------------------------------------------------------------------
+
+
+def test_header_is_the_config_record_columns(cfg: Config, rows: Rows) -> None:
+    assert rows[0] == record_columns(cfg)
+    assert all(len(r) == len(rows[0]) for r in rows)
+
+
+def test_every_row_passes_the_record_model(cfg: Config, records: list[RecordBase]) -> None:
+    assert len(records) == GROUPS + round(GROUPS * 0.05) + round(GROUPS * 0.03)
+
+
+def test_exactly_groups_active_plus_default_dormant_and_archived(records: list[RecordBase]) -> None:
+    status = Counter(r.status.value for r in records)
+    assert status == {"active": GROUPS, "dormant": 100, "archived": 60}
+
+
+@pytest.mark.parametrize(
+    ("groups", "dormant", "archived"), [(0, 0, 0), (1, 0, 0), (5, 0, 0), (20, 1, 1), (40, 2, 1)]
+)
+def test_default_extras_for_small_sets(
+    cfg: Config, groups: int, dormant: int, archived: int
+) -> None:
+    rows = list(generate_rows(cfg, groups=groups, seed=3, as_of=AS_OF))
+    status = Counter(r.status.value for r in validate(cfg, rows))
+    assert (status["active"], status["dormant"], status["archived"]) == (groups, dormant, archived)
+
+
+def test_explicit_dormant_and_archived(cfg: Config) -> None:
+    rows = list(generate_rows(cfg, groups=30, seed=3, as_of=AS_OF, dormant=0, archived=7))
+    assert Counter(column(rows, "status")) == {"active": 30, "archived": 7}
+
+
+def test_negative_counts_are_rejected(cfg: Config) -> None:
+    with pytest.raises(ValueError, match="negative"):
+        generate_rows(cfg, groups=10, seed=1, as_of=AS_OF, archived=-1)
+
+
+def test_ids_are_unique_in_order_and_links_name_other_existing_groups(rows: Rows) -> None:
+    ids = column(rows, "group_id")
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    assert ids[0] == "OCG-0001"
+    known = set(ids)
+    counts: Counter[int] = Counter()
+    for gid, links in zip(ids, column(rows, "linked_groups"), strict=True):
+        items = links.split(";") if links else []
+        counts[len(items)] += 1
+        assert gid not in items and len(set(items)) == len(items)
+        assert set(items) <= known
+    assert set(counts) == {0, 1, 2, 3}
+
+
+def test_ids_widen_past_9999_and_still_match_the_pattern(cfg: Config) -> None:
+    ids = column(list(generate_rows(cfg, groups=10_000, seed=2, as_of=AS_OF)), "group_id")
+    assert ids[0] == "OCG-00001" and ids[-1] == f"OCG-{len(ids):05d}"
+    pattern = re.compile(cfg.record.group_id_pattern)
+    assert all(pattern.match(i) for i in (ids[0], ids[-1]))
+
+
+def test_ids_that_cannot_match_the_configured_pattern_are_an_error() -> None:
+    data = base_data()
+    data["record"]["group_id_pattern"] = "^OCG-[0-9]{4}$"
+    with pytest.raises(ValueError, match="group_id_pattern"):
+        generate_rows(parse_config(data), groups=10_000, seed=1, as_of=AS_OF)
+
+
+def test_admin_generators_cover_every_admin_column() -> None:
+    assert set(ADMIN_COLUMNS) <= sample.GENERATED_ADMIN
+
+
+def test_small_chunks_give_the_same_properties(
+    cfg: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sample, "CHUNK_ROWS", 97)
+    rows = list(generate_rows(cfg, groups=500, seed=11, as_of=AS_OF))
+    records = validate(cfg, rows)
+    assert [r.group_id for r in records] == [f"OCG-{i:04d}" for i in range(1, len(records) + 1)]
+    assert len({r.codename for r in records}) == len(records)
+
+
+def test_shipped_sample_settings_validate(cfg: Config) -> None:
+    rows = list(generate_rows(cfg, groups=SAMPLE_GROUPS, seed=SAMPLE_SEED, as_of=SAMPLE_AS_OF))
+    records = validate(cfg, rows, SAMPLE_AS_OF)
+    assert sum(r.status.value == "active" for r in records) == SAMPLE_GROUPS
+
+
+# --- realism ------------------------------------------------------------------------------------
+
+
+def test_unknown_share_per_factor_is_10_to_25_percent(cfg: Config, rows: Rows) -> None:
+    unknown = {*cfg.record.unknown_values, ""}
+    shares = {}
+    for name, factor in cfg.factors.items():
+        if factor.has_column:
+            cells = column(rows, name)
+            shares[name] = sum(c in unknown for c in cells) / len(cells)
+    assert shares and all(0.10 <= s <= 0.25 for s in shares.values()), shares
+    assert len({round(s, 2) for s in shares.values()}) > 3  # varies per factor
+    every = [c for name in shares for c in column(rows, name)]
+    assert "" in every and cfg.record.unknown_values[0] in every
+
+
+def test_member_counts_are_skewed_with_median_about_ten(records: list[RecordBase]) -> None:
+    members = [r.member_count for r in records]
+    assert 8 <= statistics.median(members) <= 12
+    assert statistics.mean(members) > statistics.median(members)
+    assert 2 in members and min(members) == 2 and max(members) <= 250
+    assert 0.002 <= members.count(2) / len(members) <= 0.03
+
+
+def test_drugs_and_county_lines_dominate_with_a_tail(records: list[RecordBase]) -> None:
+    share = Counter(r.principal_crime for r in records)
+    top_two = share["drugs_supply"] + share["county_lines"]
+    assert {c for c, _ in share.most_common(2)} == {"drugs_supply", "county_lines"}
+    assert 0.5 <= top_two / len(records) <= 0.7
+    assert {"fraud", "msht", "oic", "firearms", "money_laundering"} <= set(share)
+
+
+def test_secondary_crimes_never_repeat_the_principal(records: list[RecordBase]) -> None:
+    counts = Counter(len(r.secondary_crimes) for r in records)
+    assert set(counts) == {0, 1, 2, 3}
+    assert all(r.principal_crime not in r.secondary_crimes for r in records)
+
+
+def mean_of(records: list[RecordBase], factor: str, crimes: set[str]) -> float:
+    values = [r.factor(factor) for r in records if r.principal_crime in crimes]
+    return statistics.fmean(int(v) for v in values if v is not None)
+
+
+def test_factors_are_correlated_with_crime_type(records: list[RecordBase]) -> None:
+    everyone = {r.principal_crime for r in records}
+    assert mean_of(records, "weapons_access", {"firearms"}) > mean_of(
+        records, "weapons_access", everyone - {"firearms"}
+    )
+    assert mean_of(records, "violence", {"firearms"}) > mean_of(records, "violence", everyone)
+    assert mean_of(records, "exploitation", {"county_lines"}) > mean_of(
+        records, "exploitation", everyone - {"county_lines", "cse", "msht"}
+    )
+    white_collar = {"fraud", "cyber"}
+    assert mean_of(records, "violence", white_collar) < mean_of(records, "violence", everyone)
+    for factor in ("countermeasures", "financial_band"):
+        assert mean_of(records, factor, white_collar) > mean_of(records, factor, everyone)
+
+
+def test_override_flags_are_rare(records: list[RecordBase]) -> None:
+    def rate(name: str) -> float:
+        known = [r.factor(name) for r in records if r.factor(name) is not None]
+        return sum(map(int, known)) / len(known)
+
+    assert 0.005 <= rate("threat_to_life_active") <= 0.04
+    assert 0.025 <= rate("firearms_discharge_12m") <= 0.08
+
+
+def test_admin_mixes(cfg: Config, records: list[RecordBase]) -> None:
+    n = len(records)
+    forces = Counter(r.lead_force for r in records)
+    assert forces.most_common()[0][0] == "WMP" and forces.most_common()[-1][0] == "ROCU"
+    assert 0.10 <= sum(not r.lro_assigned for r in records) / n <= 0.20
+    assert Counter(r.grading for r in records).most_common(1)[0][0] == "2B"
+    assert all(1 <= len(r.opportunity_4p) <= 3 for r in records)
+    assert {s for r in records for s in r.opportunity_4p} == set(STRANDS)
+    assert {r.disruption_type for r in records} - {None} <= set(cfg.record.disruption_types)
+
+
+def test_dates_are_recent_some_stale_some_uk_format(rows: Rows, records: list[RecordBase]) -> None:
+    n = len(records)
+    ages = [(AS_OF - r.last_intel_review).days for r in records]
+    assert min(ages) >= 0 and max(ages) <= 200
+    assert 0.15 <= sum(a > 90 for a in ages) / n <= 0.25
+    disrupted = [r.last_disruption_date for r in records if r.last_disruption_date is not None]
+    assert 0.3 <= 1 - len(disrupted) / n <= 0.5
+    assert all(AS_OF - timedelta(days=400) <= d <= AS_OF for d in disrupted)
+    reviews = column(rows, "last_intel_review")
+    uk = sum("/" in d for d in reviews)
+    assert 0 < uk < len(reviews) / 4
+
+
+def test_codenames_are_unique_invented_pairs(records: list[RecordBase]) -> None:
+    names = [r.codename for r in records]
+    assert len(set(names)) == len(names)
+    assert all(re.fullmatch(r"[A-Z]+ [A-Z]+", n) and 3 <= len(n) <= 40 for n in names)
+
+
+def test_codenames_stay_unique_past_the_word_pairs(cfg: Config) -> None:
+    names = column(list(generate_rows(cfg, groups=6_000, seed=5, as_of=AS_OF)), "codename")
+    assert len(set(names)) == len(names)
+    assert any(re.fullmatch(r"[A-Z]+ [A-Z]+ \d+", n) for n in names)
+    assert max(len(n) for n in names) <= 40
+
+
+def test_notes_exercise_csv_quoting(rows: Rows) -> None:
+    notes = column(rows, "notes")
+    assert "" in notes and any("," in n for n in notes) and any('"' in n for n in notes)
+
+
+# --- output -------------------------------------------------------------------------------------
+
+
+def test_write_csv_uses_lf_and_round_trips(rows: Rows) -> None:
+    text = as_csv(rows)
+    assert "\r" not in text and text.endswith("\n")
+    assert [tuple(r) for r in csv.reader(io.StringIO(text))] == rows
+
+
+def test_same_inputs_give_byte_identical_output(cfg: Config) -> None:
+    def run() -> str:
+        return as_csv(generate_rows(cfg, groups=300, seed=42, as_of=AS_OF))
+
+    assert run() == run()
+
+
+def test_different_seeds_or_dates_differ(cfg: Config) -> None:
+    base = as_csv(generate_rows(cfg, groups=300, seed=42, as_of=AS_OF))
+    assert as_csv(generate_rows(cfg, groups=300, seed=43, as_of=AS_OF)) != base
+    later = AS_OF + timedelta(days=1)
+    assert as_csv(generate_rows(cfg, groups=300, seed=42, as_of=later)) != base
+
+
+# --- config-driven ------------------------------------------------------------------------------
+
+
+def test_a_factor_added_to_the_config_is_generated_with_no_code_change() -> None:
+    data = copy.deepcopy(base_data())
+    data["factors"]["drone_use"] = {
+        "type": "ordinal",
+        "label": "Drone use",
+        "levels": ["none", "suspected", "confirmed"],
+    }
+    data["factors"]["tip_offs"] = {"type": "count", "label": "Tip-offs", "cap": 4}
+    data["factors"]["uses_couriers"] = {"type": "boolean", "label": "Uses couriers"}
+    data["record"]["true_values"] = ["Y", "yes"]
+    data["record"]["false_values"] = ["N", "no"]
+    cfg = parse_config(data)
+    rows = list(generate_rows(cfg, groups=GROUPS, seed=9, as_of=AS_OF))
+    assert {"drone_use", "tip_offs", "uses_couriers"} <= set(rows[0])
+    records = validate(cfg, rows)
+    drone = Counter(r.factor("drone_use") for r in records)
+    assert set(drone) == {0, 1, 2, None}
+    assert 0.10 <= drone[None] / len(records) <= 0.25
+    assert max(r.factor("tip_offs") or 0 for r in records) <= 8
+    assert set(column(rows, "uses_couriers")) == {"Y", "N", "U", ""}
+    assert set(column(rows, "lro_assigned")) == {"Y", "N"}
