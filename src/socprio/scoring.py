@@ -1,0 +1,112 @@
+"""CORE: normalised factor values -> per-factor contributions -> group scores -> total.
+
+Pure and vectorised over numpy; no Python loop over records. The top level is additive, so
+``total == contributions.sum(axis=1)`` exactly: every point is attributed to one factor.
+
+A *design matrix* D (groups x weighted factors) carries, per factor, the value that its
+effective weight multiplies: the factor's own normalised value in a ``sum`` group, and the
+group's product in a ``product`` group (split equally between its factors: the Shapley split
+of a product with a zero baseline). Then ``contributions = 100 * D * w`` for the effective
+weights ``w`` (summing to 1), and any other weight vector re-scores with one matrix product.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from socprio.config import Combine, Config, FactorType
+from socprio.matrix import BoolArray, FactorMatrix, FloatArray
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Every number behind a group's score; row i is row i of the FactorMatrix."""
+
+    factors: tuple[str, ...]  # all factors, config order (columns of raw/normalised/known)
+    weighted: tuple[str, ...]  # weighted factors, group order (columns of contributions)
+    groups: tuple[str, ...]  # factor groups, config order (columns of group_points)
+    normalised: FloatArray  # (n, factors) 0..1 after the unknown policy
+    known: BoolArray  # (n, factors)
+    weights: FloatArray  # (weighted,) effective weights, summing to 1
+    design: FloatArray  # (n, weighted) the value each effective weight multiplies
+    contributions: FloatArray  # (n, weighted) points; rows sum to total
+    group_points: FloatArray  # (n, groups) points per group; rows sum to total
+    total: FloatArray  # (n,) 0..100
+    score_min: FloatArray  # (n,) unknowns at their lowest
+    score_max: FloatArray  # (n,) unknowns at their highest
+    coverage: FloatArray  # (n,) share of weighted factors that are known
+
+
+def crime_harm(
+    principal: np.ndarray, secondary: BoolArray, cfg: Config, fraction: float
+) -> FloatArray:
+    """Principal crime's harm plus ``fraction`` of the highest secondary crime's, capped at 1."""
+    harm = np.array([c.harm for c in cfg.crime_types.values()])
+    top_secondary = np.where(secondary, harm, 0.0).max(axis=1, initial=0.0)
+    combined: FloatArray = np.minimum(1.0, harm[principal] + fraction * top_secondary)
+    return combined
+
+
+def normalise(m: FactorMatrix, cfg: Config) -> FloatArray:
+    """Raw values -> 0..1 per factor; NaN stays NaN (unknown)."""
+    out = np.empty_like(m.raw)
+    for j, factor in enumerate(cfg.factors.values()):
+        col = m.raw[:, j]
+        if factor.type is FactorType.CRIME_TYPE:
+            out[:, j] = crime_harm(m.principal, m.secondary, cfg, factor.secondary_fraction or 0)
+        elif factor.type is FactorType.COUNT:
+            out[:, j] = np.minimum(col, factor.max) / factor.max
+        else:
+            out[:, j] = col / factor.max
+    return out
+
+
+def design_matrix(values: FloatArray, cfg: Config) -> FloatArray:
+    """(n, factors) filled values -> (n, weighted) design matrix (see the module docstring)."""
+    index = {name: j for j, name in enumerate(cfg.factors)}
+    columns: list[FloatArray] = []
+    for grp in cfg.groups.values():
+        cols = values[:, [index[f] for f in grp.factors]]
+        if grp.combine is Combine.PRODUCT:
+            product = cols.prod(axis=1)
+            columns.extend(product for _ in grp.factors)
+        else:
+            columns.extend(cols.T)
+    return np.column_stack(columns) if columns else np.empty((len(values), 0))
+
+
+def score(m: FactorMatrix, cfg: Config) -> Scores:
+    """Score every group under ``cfg``: contributions, groups, total, min/max and coverage."""
+    normalised = normalise(m, cfg)
+    known = ~np.isnan(normalised)
+    fill = np.array([cfg.policy(name).fill for name in cfg.factors])
+    filled = np.where(known, normalised, fill)
+    weights = np.array([cfg.effective_weights[f] for f in cfg.weighted_factors])
+    design = design_matrix(filled, cfg)
+    contributions = 100.0 * design * weights
+    total = contributions.sum(axis=1)
+    low = design_matrix(np.where(known, normalised, 0.0), cfg) @ weights * 100.0
+    high = design_matrix(np.where(known, normalised, 1.0), cfg) @ weights * 100.0
+    group_of = cfg.group_of
+    groups = tuple(cfg.groups)
+    membership = np.array(
+        [[group_of[f] == g for g in groups] for f in cfg.weighted_factors], dtype=float
+    ).reshape(len(cfg.weighted_factors), len(groups))
+    weighted_cols = [list(cfg.factors).index(f) for f in cfg.weighted_factors]
+    return Scores(
+        factors=tuple(cfg.factors),
+        weighted=cfg.weighted_factors,
+        groups=groups,
+        normalised=filled,
+        known=known,
+        weights=weights,
+        design=design,
+        contributions=contributions,
+        group_points=contributions @ membership,
+        total=total,
+        score_min=low,
+        score_max=high,
+        coverage=known[:, weighted_cols].mean(axis=1) if weighted_cols else np.ones(len(m)),
+    )

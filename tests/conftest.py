@@ -1,0 +1,114 @@
+"""Shared fixtures for the scoring, ranking, results, render and explain tests.
+
+Inputs are seeded synthetic samples validated through the real record model, or factor
+matrices drawn by hypothesis. Every expectation in the tests is derived from the config.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from socprio.config import Config, FactorType, LoadedConfig, load_config, parse_config
+from socprio.matrix import FactorMatrix
+from socprio.records import RecordBase, build_record_model
+from socprio.sample import generate_rows
+
+AS_OF = date(2026, 11, 23)
+CONFIG_PATH = Path(__file__).resolve().parents[1] / "config" / "scoring.yaml"
+
+Records = Callable[..., list[RecordBase]]
+
+
+@pytest.fixture(scope="session")
+def loaded() -> LoadedConfig:
+    """The project's default config, loaded from config/scoring.yaml with its hash."""
+    return load_config(CONFIG_PATH)
+
+
+@pytest.fixture(scope="session")
+def cfg(loaded: LoadedConfig) -> Config:
+    """The default harm matrix."""
+    return loaded.config
+
+
+@pytest.fixture(scope="session")
+def config_data() -> Callable[[], dict[str, Any]]:
+    """A fresh, mutable copy of the default config as plain data (for ``parse_config``)."""
+    data = yaml.safe_load(CONFIG_PATH.read_text(encoding="utf-8"))
+    assert parse_config(data) == load_config(CONFIG_PATH).config
+    return lambda: copy.deepcopy(data)
+
+
+def rows_to_records(
+    cfg: Config, rows: list[dict[str, str]], *, as_of: date = AS_OF
+) -> list[RecordBase]:
+    """Validate dicts of cell strings into records."""
+    model = build_record_model(cfg)
+    return [model.model_validate(row, context={"as_of": as_of}) for row in rows]
+
+
+def sample_rows(cfg: Config, *, groups: int, seed: int, **kw: Any) -> list[dict[str, str]]:
+    """Synthetic rows as dicts of exact cell strings."""
+    rows = generate_rows(cfg, groups=groups, seed=seed, as_of=AS_OF, **kw)
+    header = next(rows)
+    return [dict(zip(header, row, strict=True)) for row in rows]
+
+
+@pytest.fixture(scope="session")
+def sample_records() -> Records:
+    """``make(cfg, groups=, seed=, ...)`` -> validated synthetic records."""
+
+    def make(cfg: Config, *, groups: int, seed: int, **kw: Any) -> list[RecordBase]:
+        return rows_to_records(cfg, sample_rows(cfg, groups=groups, seed=seed, **kw))
+
+    return make
+
+
+STATUSES = ("active", "dormant", "archived")
+
+
+def _ints(n: int | tuple[int, int], hi: int) -> st.SearchStrategy[Any]:
+    return hnp.arrays(np.int64, n, elements=st.integers(0, hi))
+
+
+def _bools(n: int | tuple[int, int]) -> st.SearchStrategy[Any]:
+    return hnp.arrays(np.bool_, n, elements=st.booleans())
+
+
+@st.composite
+def matrices(draw: st.DrawFn, cfg: Config, *, min_size: int = 1, max_size: int = 25) -> Any:
+    """A FactorMatrix of raw values 0..max or NaN per factor, with random admin columns."""
+    n = draw(st.integers(min_size, max_size))
+    k, crimes = len(cfg.factors), len(cfg.crime_types)
+    # counts may exceed their cap; the crime-type column is derived, so always NaN in raw
+    top = np.array([f.max * (2 if f.type is FactorType.COUNT else 1) for f in cfg.factors.values()])
+    raw = (draw(_ints((n, k), 1_000)) % (top + 1)).astype(float)
+    derived = np.array([f.type is FactorType.CRIME_TYPE for f in cfg.factors.values()])
+    raw[draw(_bools((n, k))) | derived] = np.nan
+    principal = draw(_ints(n, crimes - 1))
+    secondary = draw(_bools((n, crimes)))
+    secondary[np.arange(n), principal] = False
+    today = np.datetime64(AS_OF, "D")
+    disruption = today - draw(_ints(n, 400)).astype("timedelta64[D]")
+    disruption[draw(_bools(n))] = np.datetime64("NaT")
+    return FactorMatrix(
+        group_id=np.array([f"OCG-{i:04d}" for i in draw(st.permutations(range(n)))], dtype=str),
+        raw=raw,
+        principal=principal,
+        secondary=secondary,
+        status=np.array(STATUSES)[draw(_ints(n, 2))],
+        lro_assigned=draw(_bools(n)),
+        confidence=draw(_ints(n, 2)),
+        last_review=today - draw(_ints(n, 400)).astype("timedelta64[D]"),
+        last_disruption=disruption,
+    )
