@@ -1,0 +1,470 @@
+"""SHELL: the typer app. Options -> load -> validate -> score -> rank -> render -> write.
+
+The one error boundary is ``_Boundary.invoke``: a ``SocprioError`` becomes its message on
+stderr and its exit code; anything else is a bug and keeps its traceback (without locals).
+Heavy modules (pandas, numpy, the core) are imported inside commands, so ``--help`` and
+``--version`` stay fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from socprio import __version__
+from socprio.errors import ExitCode, SocprioError, UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from socprio.config import LoadedConfig
+    from socprio.files import InputFile
+    from socprio.history import Movement
+    from socprio.validate import Validated
+
+
+class _Boundary(TyperGroup):
+    """Maps every SocprioError to its message and exit code: the only place that does."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SocprioError as err:
+            typer.echo(f"socprio: error: {err}", err=True)
+            raise typer.Exit(int(err.exit_code)) from None
+        except BrokenPipeError:  # e.g. `socprio rank x -f csv | head`
+            sys.stderr.close()
+            raise typer.Exit(int(ExitCode.IO)) from None
+        except KeyboardInterrupt:
+            typer.echo("socprio: interrupted; nothing was written", err=True)
+            raise typer.Exit(130) from None
+
+
+app = typer.Typer(
+    cls=_Boundary,
+    name="socprio",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=True,
+    rich_markup_mode=None,  # plain help: keeps rich (and markdown-it) off the --help path
+)
+config_app = typer.Typer(
+    cls=_Boundary,
+    help="Show or check the harm-matrix config.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(config_app, name="config")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"socprio {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Harm-scoring prioritisation of organised crime groups for tasking.
+
+    Exit codes: 0 ok; 2 usage; 65 invalid data; 66 input missing or not a CSV; 73 cannot
+    create output; 74 I/O error; 75 locked by another run; 78 invalid config.
+    """
+
+
+class ReportFormat(StrEnum):
+    """Output of ``validate``."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+class OutputFormatOpt(StrEnum):
+    """Output of ``rank`` (mirrors render.OutputFormat without importing it on --help)."""
+
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+class SchemaFormat(StrEnum):
+    """Output of ``schema``."""
+
+    TABLE = "table"
+    MARKDOWN = "markdown"
+
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="Harm-matrix YAML. Default: $SOCPRIO_CONFIG, else the built-in config.",
+        dir_okay=False,
+    ),
+]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Date the ranking is for (YYYY-MM-DD). Default: today."),
+]
+EncodingOpt = Annotated[
+    str, typer.Option("--encoding", help="Input encoding; opt in to e.g. cp1252.")
+]
+DelimiterOpt = Annotated[
+    str, typer.Option("--delimiter", help="Input field separator; opt in to e.g. ';'.")
+]
+InputArg = Annotated[str, typer.Argument(help="OCG records CSV, or - for stdin.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")]
+
+
+def parse_as_of(text: str | None, today: date) -> date:
+    """``--as-of`` as a date (ISO only), defaulting to ``today``."""
+    if text is None:
+        return today
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError("--as-of must be a date as YYYY-MM-DD") from None
+
+
+def _delimiter(text: str) -> str:
+    value = {"\\t": "\t", "tab": "\t"}.get(text, text)
+    if len(value) != 1:
+        raise UsageError("--delimiter must be a single character (or 'tab')")
+    return value
+
+
+def _config(path: Path | None) -> LoadedConfig:
+    from socprio.config import load_config, resolve_config_path
+
+    return load_config(resolve_config_path(path, os.environ))
+
+
+def _load(
+    path: str, cfg: LoadedConfig, *, as_of: date, encoding: str, delimiter: str, values: bool
+) -> tuple[InputFile, Validated]:
+    from socprio.files import read_input
+    from socprio.validate import validate_table
+
+    data = read_input(path, encoding=encoding, delimiter=_delimiter(delimiter))
+    return data, validate_table(data.table, cfg.config, as_of=as_of, show_values=values)
+
+
+def _stderr(text: str) -> None:
+    typer.echo(text, err=True)
+
+
+@app.command()
+def validate(
+    input: InputArg,
+    config: ConfigOpt = None,
+    as_of: AsOfOpt = None,
+    encoding: EncodingOpt = "utf-8",
+    delimiter: DelimiterOpt = ",",
+    format: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="text for people, json for scripts.")
+    ] = ReportFormat.TEXT,
+    max_shown: Annotated[
+        int, typer.Option("--max-shown", min=0, help="Issues listed per severity (text).")
+    ] = 20,
+    show_values: Annotated[
+        bool,
+        typer.Option(
+            "--show-values", help="Include cell values in messages (OFFICIAL-SENSITIVE data)."
+        ),
+    ] = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Check a file against the config and report every problem in one pass."""
+    from socprio.report import issues_json, issues_text
+
+    cfg = _config(config)
+    day = parse_as_of(as_of, date.today())
+    _, result = _load(
+        input, cfg, as_of=day, encoding=encoding, delimiter=delimiter, values=show_values
+    )
+    if format is ReportFormat.JSON:
+        typer.echo(issues_json(result), nl=False)
+    elif not (quiet and result.ok):
+        typer.echo(issues_text(result, max_shown=max_shown))
+    if not result.ok:
+        raise typer.Exit(int(ExitCode.DATA))
+
+
+@app.command()
+def sample(
+    groups: Annotated[int, typer.Option("--groups", "-n", min=1, max=1_000_000)] = 170,
+    seed: Annotated[int, typer.Option("--seed", min=0)] = 20261123,
+    as_of: AsOfOpt = "2026-11-23",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write; default stdout.")
+    ] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Generate a synthetic dataset (invented codenames only) from the config."""
+    import io
+
+    from socprio.files import write_output
+    from socprio.sample import generate_rows, write_csv
+
+    cfg = _config(config)
+    rows = generate_rows(
+        cfg.config, groups=groups, seed=seed, as_of=parse_as_of(as_of, date.today())
+    )
+    if output is None:
+        write_csv(rows, sys.stdout)
+        return
+    buffer = io.StringIO()
+    write_csv(rows, buffer)
+    write_output(output, buffer.getvalue(), mode=cfg.config.output.mode)
+
+
+def _require_valid(result: Validated, *, quiet: bool) -> None:
+    """All or nothing: any rejected record fails the run before anything is written."""
+    from socprio.errors import DataError
+    from socprio.report import issues_text
+    from socprio.validate import Severity
+
+    if not result.ok:
+        _stderr(issues_text(result, max_shown=20))
+        raise DataError(
+            f"{result.invalid} record(s) rejected; nothing was ranked or written",
+            file=result.source,
+        )
+    warnings = len(result.of(Severity.WARNING))
+    if warnings and not quiet:
+        _stderr(f"{result.source}: {warnings} warning(s); 'socprio validate' lists them")
+
+
+def _emit(text: str, output: Path | None, *, mode: int, bom: bool) -> None:
+    """Data to stdout (no BOM) or atomically to ``output``."""
+    from socprio.files import write_output
+
+    if output is None or str(output) == "-":
+        typer.echo(text, nl=False)
+    else:
+        write_output(output, text, mode=mode, bom=bom)
+
+
+@app.command()
+def rank(
+    input: InputArg,
+    config: ConfigOpt = None,
+    as_of: AsOfOpt = None,
+    top: Annotated[int | None, typer.Option("--top", "-n", min=1, help="Show the first N.")] = None,
+    force: Annotated[str | None, typer.Option("--force", help="Only this lead force.")] = None,
+    crime: Annotated[
+        str | None,
+        typer.Option("--crime", help="Only groups with this principal or secondary crime."),
+    ] = None,
+    strand: Annotated[
+        str | None, typer.Option("--strand", help="Only groups with this 4P opportunity.")
+    ] = None,
+    include_dormant: Annotated[
+        bool, typer.Option("--include-dormant", help="Rank dormant groups too.")
+    ] = False,
+    format: Annotated[
+        OutputFormatOpt, typer.Option("--format", "-f", help="Output format.")
+    ] = OutputFormatOpt.TABLE,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here (atomically); - for stdout.")
+    ] = None,
+    archive: Annotated[
+        Path | None,
+        typer.Option(
+            "--archive",
+            help="Weekly archive directory: store this run under DIR/<as-of>/ with a manifest, "
+            "and compare with the previous run there.",
+            file_okay=False,
+        ),
+    ] = None,
+    previous: Annotated[
+        Path | None,
+        typer.Option("--previous", help="An earlier ranking (csv/json) to show movement against."),
+    ] = None,
+    encoding: EncodingOpt = "utf-8",
+    delimiter: DelimiterOpt = ",",
+    quiet: QuietOpt = False,
+) -> None:
+    """Score, band and rank the active groups for tasking."""
+    from socprio.render import OutputFormat, rank_table, render_text
+    from socprio.results import Provenance, compute, filter_frame, summary
+
+    cfg = _config(config)
+    day = parse_as_of(as_of, date.today())
+    fmt = OutputFormat(format.value)
+    if fmt is OutputFormat.TABLE and output is not None and str(output) != "-":
+        raise UsageError("the table format is for the terminal; use -f csv, json or markdown")
+    data, validated = _load(
+        input, cfg, as_of=day, encoding=encoding, delimiter=delimiter, values=False
+    )
+    _require_valid(validated, quiet=quiet)
+    run = compute(validated.records, cfg.config, as_of=day, include_dormant=include_dormant)
+    moved = _movement(run.frame, previous=previous, archive=archive, as_of=day)
+    full = moved.frame if moved else run.frame
+    frame = filter_frame(full, force=force, crime=crime, strand=strand, top=top)
+    counts = {
+        "read": validated.read,
+        "valid": len(validated.records),
+        "rejected": validated.invalid,
+        "blank_skipped": validated.blank,
+        "ranked": len(run.ranking.order),
+        "shown": len(frame),
+        **{f"status_{k}": v for k, v in validated.status_counts.items()},
+    }
+    prov = Provenance(__version__, cfg, data.source, data.sha256, day, counts)
+    if archive is not None:
+        from socprio.archive import archive_ranking
+
+        archive_ranking(archive, frame=full, movement=moved, prov=prov, argv=sys.argv)
+    summ = summary(frame)
+    if fmt is OutputFormat.TABLE:
+        from rich.console import Console
+
+        console = Console(width=100 if not sys.stdout.isatty() else min(100, _term_width()))
+        console.print(rank_table(frame, prov, summ, boxes=console.is_terminal))
+        if moved is not None:
+            from socprio.history import render_changes_text
+
+            console.print(render_changes_text(moved), markup=False, highlight=False)
+    else:
+        text = render_text(fmt, frame, prov, summ, cfg.config)
+        _emit(text, output, mode=cfg.config.output.mode, bom=fmt is OutputFormat.CSV)
+    if not quiet:
+        _stderr(
+            f"{data.source}: ranked {counts['ranked']} of {validated.read} records read"
+            f" ({validated.blank} blank skipped; {validated.status_counts.get('dormant', 0)} "
+            f"dormant and {validated.status_counts.get('archived', 0)} archived not ranked"
+            f"{'' if not include_dormant else ' — dormant included'})"
+        )
+
+
+@app.command()
+def explain(
+    group_id: Annotated[str, typer.Argument(help="The group to explain, e.g. OCG-0042.")],
+    input: InputArg,
+    config: ConfigOpt = None,
+    as_of: AsOfOpt = None,
+    include_dormant: Annotated[
+        bool, typer.Option("--include-dormant", help="Rank dormant groups too.")
+    ] = False,
+    encoding: EncodingOpt = "utf-8",
+    delimiter: DelimiterOpt = ",",
+) -> None:
+    """Show one group's full breakdown: factors, weights, points, overrides, flags, neighbours."""
+    from rich.console import Console
+
+    from socprio.explain import explain as explain_group
+    from socprio.results import compute
+
+    cfg = _config(config)
+    day = parse_as_of(as_of, date.today())
+    _, validated = _load(
+        input, cfg, as_of=day, encoding=encoding, delimiter=delimiter, values=False
+    )
+    _require_valid(validated, quiet=True)
+    run = compute(validated.records, cfg.config, as_of=day, include_dormant=include_dormant)
+    ids = [r.group_id for r in validated.records]
+    if group_id.strip() not in ids:
+        raise UsageError(f"no group '{group_id.strip()}' in {validated.source}")
+    Console(width=100).print(explain_group(run, ids.index(group_id.strip()), cfg))
+
+
+@config_app.command("show")
+def config_show(
+    path: Annotated[Path | None, typer.Argument(help="Config file; default as for rank.")] = None,
+) -> None:
+    """Print the weights (relative and effective), bands and rules of a config."""
+    from rich.console import Console
+
+    from socprio.describe import config_view
+
+    Console(width=100).print(config_view(_config(path)))
+
+
+@config_app.command("check")
+def config_check(
+    path: Annotated[Path | None, typer.Argument(help="Config file; default as for rank.")] = None,
+) -> None:
+    """Validate a config; exit 78 with file:line:col when it is wrong."""
+    loaded = _config(path)
+    typer.echo(f"{loaded.path}: ok (version {loaded.config.version}, sha256 {loaded.sha256})")
+
+
+@app.command()
+def schema(
+    config: ConfigOpt = None,
+    format: Annotated[SchemaFormat, typer.Option("--format", "-f")] = SchemaFormat.TABLE,
+) -> None:
+    """List the CSV columns the config expects, with their allowed values."""
+    from socprio.describe import schema_markdown, schema_table
+
+    cfg = _config(config).config
+    if format is SchemaFormat.MARKDOWN:
+        typer.echo(schema_markdown(cfg), nl=False)
+    else:
+        from rich.console import Console
+
+        Console(width=100).print(schema_table(cfg))
+
+
+def _movement(
+    frame: pd.DataFrame, *, previous: Path | None, archive: Path | None, as_of: date
+) -> Movement | None:
+    """Movement against --previous, else the archive's latest run before ``as_of``, if any."""
+    from socprio.archive import load_ranking, previous_run
+    from socprio.history import movement
+
+    source = previous
+    if source is None and archive is not None and archive.is_dir():
+        source = previous_run(archive, before=as_of)
+    return movement(frame, load_ranking(source)) if source is not None else None
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="Earlier ranking: csv, json or an archive run dir.")],
+    new: Annotated[Path, typer.Argument(help="Later ranking: csv, json or an archive run dir.")],
+    movers: Annotated[int, typer.Option("--movers", min=1, help="Biggest movers listed.")] = 10,
+    format: Annotated[ReportFormat, typer.Option("--format", "-f")] = ReportFormat.TEXT,
+    config: ConfigOpt = None,
+) -> None:
+    """Compare two rankings: new, dropped, band changes, biggest movers and their drivers."""
+    import json
+
+    from socprio.archive import load_ranking
+    from socprio.history import diff as diff_rankings
+    from socprio.history import diff_to_json, render_diff_text
+
+    result = diff_rankings(load_ranking(old), load_ranking(new), movers=movers)
+    if format is ReportFormat.JSON:
+        typer.echo(json.dumps(diff_to_json(result), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(render_diff_text(result, marking=_config(config).config.marking))
+
+
+def _term_width() -> int:
+    import shutil
+
+    return shutil.get_terminal_size((100, 24)).columns
+
+
+def main() -> None:
+    """Console-script entry point."""
+    # socprio uses no pydantic plugins; skipping their discovery saves a scan of every
+    # installed package's metadata on each run (a user can still opt in by setting it).
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    app()

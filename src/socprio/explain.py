@@ -1,0 +1,168 @@
+"""``socprio explain``: one group's full breakdown, and why it sits where it does.
+
+Builds rich renderables and plain strings from a ``RankRun``; never prints.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich import box
+from rich.console import Group as RichGroup
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from socprio.config import Config, FactorType, LoadedConfig
+from socprio.ranking import Flag, rounded, settled
+from socprio.results import RankRun, raw_text
+
+FLAG_MEANING = {
+    Flag.ACTION_NOW: "an active threat to life: act now",
+    Flag.OVERRIDE: "an override rule lifted the band above the score's band",
+    Flag.GAP: "unknown factors could move it to another band: a collection priority",
+    Flag.STALE: "the intelligence review is older than the stale limit",
+    Flag.NO_LRO: "Band 1-2 without a lead responsible officer",
+    Flag.NO_DISRUPTION: "Band 1 with no disruption recorded within the limit",
+    Flag.LOW_CONFIDENCE: "the 3x5x2 grading gives low confidence",
+}
+CONFIDENCE_NAMES = ("high", "medium", "low")
+
+
+def why_above(run: RankRun, upper: int, lower: int, cfg: Config) -> str:
+    """The first ordering key on which row ``upper`` beats row ``lower``."""
+    m, s, r = run.matrix, run.scores, run.ranking
+    labels = r.labels
+    if r.effective[upper] != r.effective[lower]:
+        return (
+            f"better effective band ({labels[r.effective[upper]]} vs {labels[r.effective[lower]]})"
+        )
+    a, b = rounded(s.total[[upper, lower]])
+    if a != b:
+        return f"same band, higher score ({a:.1f} vs {b:.1f})"
+    for g, name in enumerate(s.groups):
+        pa, pb = settled(s.group_points[[upper, lower], g])
+        if pa != pb:
+            label = cfg.groups[name].label
+            return f"tied on score; more {label} points ({pa:.2f} vs {pb:.2f})"
+    if m.confidence[upper] != m.confidence[lower]:
+        return (
+            f"tied on score and groups; higher confidence "
+            f"({CONFIDENCE_NAMES[m.confidence[upper]]} vs {CONFIDENCE_NAMES[m.confidence[lower]]})"
+        )
+    if m.last_review[upper] != m.last_review[lower]:
+        return f"tied; more recent review ({m.last_review[upper]} vs {m.last_review[lower]})"
+    return f"tied on every key; group_id order ({m.group_id[upper]} before {m.group_id[lower]})"
+
+
+def explain(run: RankRun, row: int, loaded: LoadedConfig) -> RenderableType:
+    """The breakdown of row ``row``: factors, groups, min/max, overrides, flags, neighbours."""
+    cfg = loaded.config
+    m, s, r = run.matrix, run.scores, run.ranking
+    record = run.records[row]
+    labels = r.labels
+    ranked = int(r.rank[row])
+    position = (
+        f"rank {ranked} of {len(r.order)}"
+        if ranked
+        else f"not ranked (status {record.status.value})"
+    )
+    lo_total_hi = rounded(np.array([s.score_min[row], s.total[row], s.score_max[row]]))
+    head = Text.assemble(
+        (f"{record.group_id} {record.codename}", "bold"),
+        f" | {position} | band {labels[r.effective[row]]}",
+        (f" (score band {labels[r.band[row]]})" if r.effective[row] != r.band[row] else ""),
+        f"\nscore {lo_total_hi[1]:.1f}; with unknowns at their lowest {lo_total_hi[0]:.1f}, "
+        f"highest {lo_total_hi[2]:.1f}; coverage {s.coverage[row]:.0%}; "
+        f"confidence {CONFIDENCE_NAMES[m.confidence[row]]} (grading {record.grading})",
+    )
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="Factors", title_justify="left")
+    for name, justify in (
+        ("Group", "left"),
+        ("Factor", "left"),
+        ("Raw", "right"),
+        ("Meaning", "left"),
+        ("Unknown as", "left"),
+        ("Value", "right"),
+        ("Weight", "right"),
+        ("Points", "right"),
+    ):
+        table.add_column(  # factor names are never cut short, even at 100 columns
+            name,
+            justify=justify,  # type: ignore[arg-type]
+            no_wrap=name == "Factor",
+        )
+    weighted = {name: k for k, name in enumerate(s.weighted)}
+    for j, (name, factor) in enumerate(cfg.factors.items()):
+        raw = m.raw[row, j]
+        known = bool(s.known[row, j])
+        shown = raw_text(raw, factor.type) if factor.type is not FactorType.CRIME_TYPE else "-"
+        meaning = _meaning(factor.type, factor.levels, raw, record.principal_crime)
+        k = weighted.get(name)
+        table.add_row(
+            cfg.group_of.get(name, "(rules only)"),
+            name,
+            shown,
+            meaning,
+            "" if known else cfg.policy(name).value,
+            f"{s.normalised[row, j]:.2f}",
+            f"{s.weights[k]:.4f}" if k is not None else "-",
+            f"{s.contributions[row, k]:.2f}" if k is not None else "-",
+        )
+    subtotals = Text(
+        "Group points: "
+        + "; ".join(
+            f"{cfg.groups[g].label} {s.group_points[row, i]:.2f} of "
+            f"{100 * sum(cfg.effective_weights[f] for f in cfg.groups[g].factors):.1f}"
+            for i, g in enumerate(s.groups)
+        )
+        + f"; total {s.total[row]:.2f}"
+    )
+    parts: list[RenderableType] = [head, table, subtotals]
+    fired = [rule for i, rule in enumerate(cfg.overrides) if r.rules[row, i]]
+    for rule in fired:
+        effect = "applied" if r.effective[row] < r.band[row] else "already met by the score"
+        parts.append(
+            Text(
+                f"Override {rule.id}: {rule.description} -> "
+                f"at least Band {rule.min_band} ({effect})"
+            )
+        )
+    for k, flag in enumerate(Flag):
+        if r.flags[row, k]:
+            parts.append(Text(f"Flag {flag.value}: {FLAG_MEANING[flag]}"))
+    if ranked:
+        parts.append(Text(_neighbours(run, row, cfg)))
+    parts.append(
+        Text(
+            f"{cfg.marking} | config {loaded.path} v{cfg.version} sha256 {loaded.short_sha}",
+            style="dim",
+        )
+    )
+    return RichGroup(*parts)
+
+
+def _meaning(kind: FactorType, levels: tuple[str, ...], raw: float, principal: str) -> str:
+    if kind is FactorType.CRIME_TYPE:
+        return f"principal {principal} (+ secondary)"
+    if np.isnan(raw):
+        return "unknown"
+    if kind is FactorType.ORDINAL:
+        return levels[int(raw)]
+    return ""
+
+
+def _neighbours(run: RankRun, row: int, cfg: Config) -> str:
+    order = run.ranking.order
+    pos = int(run.ranking.rank[row]) - 1
+    lines = []
+    if pos > 0:
+        above = int(order[pos - 1])
+        lines.append(
+            f"Below #{pos} {run.matrix.group_id[above]}: {why_above(run, above, row, cfg)}"
+        )
+    if pos + 1 < len(order):
+        below = int(order[pos + 1])
+        lines.append(
+            f"Above #{pos + 2} {run.matrix.group_id[below]}: {why_above(run, row, below, cfg)}"
+        )
+    return "\n".join(lines)

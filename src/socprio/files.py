@@ -1,0 +1,63 @@
+"""SHELL: read the input file (or stdin) as bytes; write outputs atomically under a lock."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from socprio.csvread import CsvTable, read_table
+from socprio.errors import IOFailure, NoInputError
+from socprio.safeio import atomic_write_text, directory_lock, sweep_stale_temps, terminate_as_exit
+
+STDIN = "-"
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A parsed input table and the SHA-256 of the exact bytes it came from."""
+
+    table: CsvTable
+    sha256: str
+
+    @property
+    def source(self) -> str:
+        """The name used in messages."""
+        return self.table.source
+
+
+def read_bytes(path: str) -> tuple[bytes, str]:
+    """The raw bytes of ``path`` (``-`` is stdin) and the name to use in messages."""
+    if path == STDIN:
+        return sys.stdin.buffer.read(), "<stdin>"
+    try:
+        return Path(path).read_bytes(), path
+    except FileNotFoundError:
+        raise NoInputError("input file not found", file=path) from None
+    except IsADirectoryError:
+        raise NoInputError("input is a directory, not a CSV file", file=path) from None
+    except PermissionError:
+        raise NoInputError("input file is not readable (permission denied)", file=path) from None
+    except OSError as exc:
+        raise IOFailure(f"cannot read input: {os.strerror(exc.errno or 0)}", file=path) from None
+
+
+def read_input(path: str, *, encoding: str = "utf-8", delimiter: str = ",") -> InputFile:
+    """Read, decode and structurally parse the input CSV."""
+    data, source = read_bytes(path)
+    table = read_table(data, source=source, encoding=encoding, delimiter=delimiter)
+    return InputFile(table=table, sha256=hashlib.sha256(data).hexdigest())
+
+
+def write_output(path: Path, text: str, *, mode: int, bom: bool = False) -> None:
+    """Atomically replace ``path`` under an exclusive lock on its directory.
+
+    A concurrent run gets LockedError (75) and touches nothing; on any failure, SIGTERM
+    included, the previous file is intact and no temporary file is left.
+    """
+    directory = path.parent if str(path.parent) else Path()
+    with terminate_as_exit(), directory_lock(directory):
+        sweep_stale_temps(directory)
+        atomic_write_text(path, text, mode=mode, bom=bom)

@@ -1,0 +1,253 @@
+"""End-to-end runs through typer's CliRunner: exit codes, streams, files, and no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from socprio import __version__
+from socprio.cli import app
+from socprio.errors import ExitCode
+from socprio.safeio import directory_lock
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_data" / "ocgs.csv"
+AS_OF = ["--as-of", "2026-11-23"]
+
+runner = CliRunner()
+
+
+def run(*args: str, input: bytes | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args), input=input)
+    assert "Traceback" not in result.stdout + result.stderr
+    return result.exit_code, result.stdout, result.stderr
+
+
+def broken_copy(tmp_path: Path, line: int, column: str, value: str) -> Path:
+    """The sample with one cell replaced (line is physical, header = 1)."""
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    import csv
+    import io
+
+    row = next(csv.reader([lines[line - 1]]))
+    row[header.index(column)] = value
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow(row)
+    lines[line - 1] = buf.getvalue()
+    path = tmp_path / "broken.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_version_and_help() -> None:
+    code, out, _ = run("--version")
+    assert code == 0 and __version__ in out
+    code, out, _ = run("--help")
+    assert code == 0
+    for command in ("validate", "rank", "explain", "schema", "config", "sample"):
+        assert command in out
+    assert "65 invalid data" in out
+
+
+def test_validate_sample_reports_170_active_groups() -> None:
+    code, out, _ = run("validate", str(SAMPLE), *AS_OF)
+    assert code == 0
+    assert "170 active" in out
+    assert out.rstrip().endswith("OK")
+
+
+def test_validate_json_lists_one_object_per_issue(tmp_path: Path) -> None:
+    path = broken_copy(tmp_path, 5, "violence", "high")
+    code, out, _ = run("validate", str(path), *AS_OF, "--format", "json")
+    assert code == ExitCode.DATA
+    payload = json.loads(out)
+    errors = [i for i in payload["issues"] if i["severity"] == "error"]
+    assert errors == [
+        {
+            "severity": "error",
+            "type": "invalid_choice",
+            "file": str(path),
+            "line": 5,
+            "column": "violence",
+            "message": errors[0]["message"],
+        }
+    ]
+    assert payload["counts"]["invalid"] == 1
+
+
+def test_error_text_never_contains_the_cell_value(tmp_path: Path) -> None:
+    secret = "ZEBRA-SECRET-42"
+    path = broken_copy(tmp_path, 7, "lead_force", secret)
+    code, out, err = run("validate", str(path), *AS_OF)
+    assert code == ExitCode.DATA
+    assert secret not in out + err
+    code, out, err = run("validate", str(path), *AS_OF, "--show-values")
+    assert secret in out
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("validate", "does-not-exist.csv"), ExitCode.NO_INPUT),
+        (("rank", "does-not-exist.csv"), ExitCode.NO_INPUT),
+        (("rank", str(SAMPLE), "--as-of", "23/11/2026"), ExitCode.USAGE),
+        (("rank", str(SAMPLE), "--format", "xml"), ExitCode.USAGE),
+        (("rank", str(SAMPLE), "--config", "missing.yaml"), ExitCode.CONFIG),
+        (("rank", str(SAMPLE), "--delimiter", ";;"), ExitCode.USAGE),
+        (("explain", "OCG-9999", str(SAMPLE), *AS_OF), ExitCode.USAGE),
+    ],
+)
+def test_user_mistakes_exit_with_their_code_and_no_traceback(
+    args: tuple[str, ...], expected: ExitCode
+) -> None:
+    code, _, err = run(*args)
+    assert code == expected
+    assert err.strip()
+
+
+def test_workbook_renamed_as_csv_is_not_a_csv(tmp_path: Path) -> None:
+    path = tmp_path / "ocgs.csv"
+    path.write_bytes(b"PK\x03\x04" + b"\x00" * 64)
+    code, _, err = run("validate", str(path))
+    assert code == ExitCode.NO_INPUT
+    assert "Excel" in err
+
+
+def test_invalid_config_is_located(tmp_path: Path) -> None:
+    text = (ROOT / "config" / "scoring.yaml").read_text(encoding="utf-8")
+    bad = text.replace("weight: 0.45", "weight: -1", 1)
+    line = (
+        bad.splitlines().index(
+            "    weight: -1 # the strategy targets the highest harm first; MoRiLE is harm-led"
+        )
+        + 1
+    )
+    path = tmp_path / "bad.yaml"
+    path.write_text(bad, encoding="utf-8")
+    code, _, err = run("config", "check", str(path))
+    assert code == ExitCode.CONFIG
+    assert f"{path}:{line}:" in err
+
+
+def test_config_env_var_is_used_when_no_option(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "env.yaml"
+    path.write_text("version: [\n", encoding="utf-8")
+    monkeypatch.setenv("SOCPRIO_CONFIG", str(path))
+    code, _, err = run("config", "check")
+    assert code == ExitCode.CONFIG and str(path) in err
+    code, out, _ = run("config", "check", str(ROOT / "config" / "scoring.yaml"))
+    assert code == 0 and "ok" in out
+
+
+def test_rank_csv_and_json_are_byte_identical_across_runs() -> None:
+    for fmt in ("csv", "json"):
+        first = run("rank", str(SAMPLE), *AS_OF, "-f", fmt, "-q")
+        second = run("rank", str(SAMPLE), *AS_OF, "-f", fmt, "-q")
+        assert first[0] == 0 and first == second
+
+
+def test_rank_json_meta_names_config_input_and_counts() -> None:
+    code, out, _ = run("rank", str(SAMPLE), *AS_OF, "-f", "json", "-q")
+    assert code == 0
+    payload = json.loads(out)
+    meta = payload["meta"]
+    import hashlib
+
+    assert meta["input"]["sha256"] == hashlib.sha256(SAMPLE.read_bytes()).hexdigest()
+    assert meta["as_of"] == "2026-11-23"
+    assert meta["counts"]["ranked"] == len(payload["groups"]) == 170
+    assert meta["tool_version"] == __version__
+    assert len(meta["config"]["sha256"]) == 64
+
+
+def test_rank_table_fits_100_columns_and_shows_every_group() -> None:
+    code, out, err = run("rank", str(SAMPLE), *AS_OF)
+    assert code == 0
+    assert max(len(line) for line in out.splitlines()) <= 100
+    assert "ranked 170" in err
+    assert "OFFICIAL-SENSITIVE" in out
+
+
+def test_rank_output_file_is_private_and_excel_friendly(tmp_path: Path) -> None:
+    target = tmp_path / "ranking.csv"
+    code, out, _ = run("rank", str(SAMPLE), *AS_OF, "-f", "csv", "-o", str(target), "-q")
+    assert code == 0 and out == ""
+    data = target.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    piped = runner.invoke(app, ["rank", str(SAMPLE), *AS_OF, "-f", "csv", "-q"])
+    assert data[3:] == piped.stdout_bytes  # same CRLF text; only the file carries a BOM
+
+
+def test_rejected_record_writes_nothing_and_keeps_previous_file(tmp_path: Path) -> None:
+    target = tmp_path / "ranking.csv"
+    target.write_bytes(b"last week\r\n")
+    path = broken_copy(tmp_path, 9, "status", "sleeping")
+    code, _, err = run("rank", str(path), *AS_OF, "-f", "csv", "-o", str(target))
+    assert code == ExitCode.DATA
+    assert "nothing was ranked or written" in err
+    assert target.read_bytes() == b"last week\r\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.csv", "ranking.csv"]
+
+
+def test_output_directory_missing_is_cant_create(tmp_path: Path) -> None:
+    code, _, _ = run("rank", str(SAMPLE), *AS_OF, "-f", "csv", "-o", str(tmp_path / "no" / "x.csv"))
+    assert code == ExitCode.CANT_CREATE
+
+
+def test_locked_output_directory_exits_75_and_touches_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "ranking.csv"
+    target.write_bytes(b"previous")
+    with directory_lock(tmp_path):
+        code, _, err = run("rank", str(SAMPLE), *AS_OF, "-f", "csv", "-o", str(target))
+    assert code == ExitCode.LOCKED and "another socprio run" in err
+    assert target.read_bytes() == b"previous"
+
+
+def test_stdin_input() -> None:
+    code, out, _ = run("rank", "-", *AS_OF, "-f", "csv", "-q", input=SAMPLE.read_bytes())
+    assert code == 0
+    assert out == run("rank", str(SAMPLE), *AS_OF, "-f", "csv", "-q")[1]
+
+
+def test_filters_keep_regional_ranks() -> None:
+    _, all_csv, _ = run("rank", str(SAMPLE), *AS_OF, "-f", "json", "-q")
+    _, wmp_csv, _ = run(
+        "rank", str(SAMPLE), *AS_OF, "-f", "json", "-q", "--force", "WMP", "--top", "5"
+    )
+    everyone = {g["group_id"]: g["rank"] for g in json.loads(all_csv)["groups"]}
+    wmp = json.loads(wmp_csv)["groups"]
+    assert len(wmp) == 5
+    assert all(g["lead_force"] == "WMP" and everyone[g["group_id"]] == g["rank"] for g in wmp)
+
+
+def test_explain_shows_breakdown_and_neighbours() -> None:
+    _, out, _ = run("rank", str(SAMPLE), *AS_OF, "-f", "json", "-q")
+    second = json.loads(out)["groups"][1]["group_id"]
+    code, text, _ = run("explain", second, str(SAMPLE), *AS_OF)
+    assert code == 0
+    assert "rank 2 of 170" in text
+    assert "Below #1" in text and "Above #3" in text
+    for factor in ("violence", "intent", "crime_harm", "links"):
+        assert factor in text
+
+
+def test_schema_markdown_and_config_show() -> None:
+    code, out, _ = run("schema", "--format", "markdown")
+    assert code == 0 and "| group_id |" in out and "| violence |" in out
+    code, out, _ = run("config", "show")
+    assert code == 0 and "Effective" in out and "R2-threat-to-life" in out
+
+
+def test_sample_file_regenerates_identically() -> None:
+    code, out, _ = run("sample")
+    assert code == 0
+    assert out.encode("utf-8") == SAMPLE.read_bytes()
