@@ -43,7 +43,7 @@ _CANT_CREATE = frozenset(
 )
 
 
-def _os_error(exc: OSError, path: Path, action: str) -> SocprioError:
+def os_error(exc: OSError, path: Path, action: str) -> SocprioError:
     """Map an OSError to OutputError (73) or IOFailure (74); the message has no data in it."""
     reason = exc.strerror or type(exc).__name__
     if exc.errno in _CANT_CREATE:
@@ -59,7 +59,7 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     """fsync a directory so a rename in it survives power loss; skipped where unsupported."""
     fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
@@ -85,7 +85,7 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int = DEFAULT_MODE) -> 
     try:
         fd, name = tempfile.mkstemp(dir=parent, prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX)
     except OSError as exc:
-        raise _os_error(exc, path, "create a file in its directory") from None
+        raise os_error(exc, path, "create a file in its directory") from None
     tmp = Path(name)
     try:
         try:
@@ -99,12 +99,12 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int = DEFAULT_MODE) -> 
         with suppress(OSError):
             tmp.unlink()
         if isinstance(exc, OSError):
-            raise _os_error(exc, path, "write the output") from None
+            raise os_error(exc, path, "write the output") from None
         raise
     try:
-        _fsync_dir(parent)
+        fsync_dir(parent)
     except OSError as exc:
-        raise _os_error(exc, path, "sync the directory after writing the output") from None
+        raise os_error(exc, path, "sync the directory after writing the output") from None
 
 
 def atomic_write_text(
@@ -127,7 +127,7 @@ def directory_lock(directory: Path) -> Iterator[None]:
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     except OSError as exc:
-        raise _os_error(exc, lock_path, "open the lock file") from None
+        raise os_error(exc, lock_path, "open the lock file") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -136,7 +136,7 @@ def directory_lock(directory: Path) -> Iterator[None]:
                 f"another socprio run is writing to {directory} (lock file {lock_path})"
             ) from None
         except OSError as exc:
-            raise _os_error(exc, lock_path, "lock the output directory") from None
+            raise os_error(exc, lock_path, "lock the output directory") from None
         yield
     finally:
         os.close(fd)  # closing the only descriptor releases the lock
@@ -152,7 +152,7 @@ def sweep_stale_temps(directory: Path, *, older_than_s: float = 3600) -> list[Pa
     try:
         entries = list(directory.iterdir())
     except OSError as exc:
-        raise _os_error(exc, directory, "list the output directory") from None
+        raise os_error(exc, directory, "list the output directory") from None
     removed: list[Path] = []
     for entry in sorted(entries):
         if not (entry.name.startswith(TEMP_PREFIX) and entry.name.endswith(TEMP_SUFFIX)):

@@ -1,0 +1,492 @@
+"""Reading earlier rankings, movement tags, dropped groups and the diff of two rankings.
+
+The scenario: three weekly rankings of synthetic groups (invented codenames) in which groups
+enter, leave, return and change band. Scores are the sum of five factor points; bands use the
+default thresholds (Band 1 >= 65, Band 2 >= 40, each split into thirds A/B/C).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from socprio.config import load_config
+from socprio.errors import DataError
+from socprio.formulasafe import TRIGGERS, escape_cell
+from socprio.history import (
+    MOVEMENT_COLUMNS,
+    Previous,
+    Tag,
+    diff,
+    diff_to_json,
+    movement,
+    movement_labels,
+    movement_records,
+    movement_to_json,
+    read_ranking,
+    render_changes_text,
+    render_diff_text,
+)
+from socprio.render import to_csv
+from socprio.results import Provenance
+
+DATA = Path(__file__).parent / "data" / "history"
+MARKING = "OFFICIAL-SENSITIVE"
+SHA = "0" * 64
+
+# --- the scenario -----------------------------------------------------------------------------
+
+FACTORS = ("violence", "firearms", "exploitation", "capability", "geography")
+GROUPS = {"harm": FACTORS[:3], "threat": FACTORS[3:4], "reach": FACTORS[4:]}
+LABELS = (
+    ("1A", 88.33),
+    ("1B", 76.67),
+    ("1C", 65.0),
+    ("2A", 56.67),
+    ("2B", 48.33),
+    ("2C", 40.0),
+    ("3A", 26.67),
+    ("3B", 13.33),
+    ("3C", 0.0),
+)
+WEEKS = (date(2026, 11, 9), date(2026, 11, 16), date(2026, 11, 23))
+
+Week = Mapping[str, tuple[str, tuple[float, ...]]]  # group_id -> (codename, points per factor)
+
+# Codenames starting with a formula trigger check the CSV escape round trip.
+WEEK1: Week = {
+    "OCG-0001": ("Amber Fox", (30, 20, 10, 20, 10)),  # 90 1A
+    "OCG-0002": ("=Grey Heron", (20, 5, 10, 15, 10)),  # 60 2A
+    "OCG-0003": ("-Slate Owl", (20, 10, 20, 10, 10)),  # 70 1C
+    "OCG-0004": ("Ivory Stag", (15, 5, 10, 10, 10)),  # 50 2B
+    "OCG-0005": ("Copper Wren", (10, 5, 10, 10, 10)),  # 45 2C
+    "OCG-0006": ("+Iron Vole", (5, 5, 5, 10, 5)),  # 30 3A
+    "OCG-0007": ("@Jade Lynx", (5, 0, 5, 5, 5)),  # 20 3B
+}
+WEEK2: Week = {
+    "OCG-0001": WEEK1["OCG-0001"],
+    "OCG-0002": ("=Grey Heron", (30, 11, 13, 16, 10)),  # 80 1B: band up on four factors
+    "OCG-0003": ("-Slate Owl", (20, 10, 5, 10, 10)),  # 55 2B: band down on exploitation
+    "OCG-0004": WEEK1["OCG-0004"],  # passed by OCG-0008
+    # OCG-0005 leaves
+    "OCG-0006": WEEK1["OCG-0006"],  # passed by OCG-0007
+    "OCG-0007": ("@Jade Lynx", (5, 0, 5, 10, 15)),  # 35 3A: up within Band 3
+    "OCG-0008": ("Opal Crane", (12, 5, 10, 15, 10)),  # 52 2B: new
+}
+WEEK3: Week = {
+    "OCG-0001": ("Amber Fox", (28, 20, 10, 20, 10)),  # 88 1B: sub-band down, same rank
+    "OCG-0002": WEEK2["OCG-0002"],
+    "OCG-0003": WEEK2["OCG-0003"],  # passed by OCG-0004
+    "OCG-0004": ("Ivory Stag", (27, 10, 10, 10, 10)),  # 67 1C: band up
+    "OCG-0005": WEEK1["OCG-0005"],  # returns
+    "OCG-0006": WEEK2["OCG-0006"],
+    "OCG-0007": WEEK2["OCG-0007"],
+    # OCG-0008 leaves
+}
+
+WEEK2_TAGS = {
+    "OCG-0001": Tag.SAME,
+    "OCG-0002": Tag.BAND_UP,
+    "OCG-0003": Tag.BAND_DOWN,
+    "OCG-0008": Tag.NEW,
+    "OCG-0004": Tag.DOWN,
+    "OCG-0007": Tag.UP,
+    "OCG-0006": Tag.DOWN,
+}
+WEEK3_TAGS = {
+    "OCG-0001": Tag.SAME,
+    "OCG-0002": Tag.SAME,
+    "OCG-0004": Tag.BAND_UP,
+    "OCG-0003": Tag.DOWN,
+    "OCG-0005": Tag.NEW,
+    "OCG-0007": Tag.SAME,
+    "OCG-0006": Tag.SAME,
+}
+
+
+def band_of(score: float) -> str:
+    """The sub-band label of a score."""
+    return next(label for label, low in LABELS if score >= low)
+
+
+def ranking(week: Week) -> pd.DataFrame:
+    """A table shaped like ``results.ranking_frame``: best first, rank 1..n."""
+    rows: list[dict[str, Any]] = []
+    for gid, (codename, pts) in week.items():
+        points = dict(zip(FACTORS, (float(p) for p in pts), strict=True))
+        score = sum(points.values())
+        row: dict[str, Any] = {
+            "group_id": gid,
+            "codename": codename,
+            "band": band_of(score),
+            "score": score,
+            "flags": "",
+        }
+        row |= {f"{g}_points": sum(points[f] for f in fs) for g, fs in GROUPS.items()}
+        row |= {f"{f}_raw": str(int(points[f]) // 5) for f in FACTORS}
+        row |= {f"{f}_points": points[f] for f in FACTORS}
+        rows.append(row)
+    order = [label for label, _ in LABELS]
+    frame = pd.DataFrame(rows)
+    frame["_band"] = frame["band"].map(order.index)
+    frame = frame.sort_values(["_band", "score", "group_id"], ascending=[True, False, True])
+    frame = frame.drop(columns="_band").reset_index(drop=True)
+    frame.insert(0, "rank", range(1, len(frame) + 1))
+    return frame
+
+
+def export_csv(frame: pd.DataFrame, *, marking: str = MARKING) -> bytes:
+    """The CSV export format: BOM, CRLF, marking column, formula-escaped text and headers."""
+    out = frame.copy()
+    out["marking"] = marking
+    for col in out.columns:
+        if pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(escape_cell)
+    out.columns = pd.Index([escape_cell(str(c)) for c in out.columns])
+    return b"\xef\xbb\xbf" + out.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+
+
+def export_json(frame: pd.DataFrame, *, as_of: date, sha: str = SHA) -> bytes:
+    """The nested JSON export: meta, then per group its group points and factor breakdown."""
+    groups = []
+    for row in frame.to_dict(orient="records"):
+        item = {k: row[k] for k in ("rank", "group_id", "codename", "band", "score")}
+        item["group_points"] = {g: row[f"{g}_points"] for g in GROUPS}
+        item["factors"] = {
+            f: {"raw": row[f"{f}_raw"], "points": row[f"{f}_points"]} for f in FACTORS
+        }
+        item["factors"]["threat_to_life"] = {"raw": "no", "points": None}  # a rule-only factor
+        groups.append(item)
+    meta = {"marking": MARKING, "as_of": as_of.isoformat(), "config": {"sha256": sha}}
+    return json.dumps({"meta": meta, "groups": groups}).encode("utf-8")
+
+
+def previous(week: Week, as_of: date | None = None) -> Previous:
+    """A week as it is read back from its CSV export."""
+    return read_ranking(export_csv(ranking(week)), source="prev.csv", as_of=as_of)
+
+
+def tags(frame: pd.DataFrame) -> dict[str, Tag]:
+    """group_id -> movement tag, in table order."""
+    return {str(g): Tag(t) for g, t in zip(frame["group_id"], frame["movement"], strict=True)}
+
+
+# --- movement ---------------------------------------------------------------------------------
+
+
+def test_week_two_tags_dropped_and_previous_columns() -> None:
+    m = movement(ranking(WEEK2), previous(WEEK1, WEEKS[0]))
+    assert tags(m.frame) == WEEK2_TAGS
+    assert list(tags(m.frame)) == list(WEEK2_TAGS)  # current order is kept
+    row = m.frame.set_index("group_id").loc["OCG-0002"]
+    assert (row["previous_rank"], row["rank"], row["rank_change"]) == (3, 2, 1)
+    assert (row["previous_band"], row["band"]) == ("2A", "1B")
+    new = m.frame.set_index("group_id").loc["OCG-0008"]
+    assert new[["previous_rank", "rank_change"]].isna().all()
+    assert new["previous_band"] == ""
+    assert m.dropped.to_dict(orient="records") == [
+        {
+            "group_id": "OCG-0005",
+            "codename": "Copper Wren",
+            "last_rank": 5,
+            "last_band": "2C",
+            "last_score": 45.0,
+        }
+    ]
+    assert m.since == WEEKS[0]
+    assert m.counts() == {
+        "NEW": 1,
+        "BAND_UP": 1,
+        "BAND_DOWN": 1,
+        "UP": 1,
+        "DOWN": 2,
+        "SAME": 1,
+        "DROPPED": 1,
+    }
+
+
+def test_week_three_returning_group_is_new_and_sub_band_move_is_not_a_band_move() -> None:
+    m = movement(ranking(WEEK3), previous(WEEK2))
+    assert tags(m.frame) == WEEK3_TAGS
+    top = m.frame.set_index("group_id").loc["OCG-0001"]
+    assert (top["previous_band"], top["band"], top["rank_change"]) == ("1A", "1B", 0)
+    assert list(m.dropped["group_id"]) == ["OCG-0008"]
+    assert list(m.dropped["last_band"]) == ["2B"]
+    assert m.since is None
+
+
+def test_movement_adds_columns_after_band_and_keeps_everything_else() -> None:
+    current = ranking(WEEK2)
+    m = movement(current, previous(WEEK1))
+    cols = list(current.columns)
+    at = cols.index("band") + 1
+    assert list(m.frame.columns) == [*cols[:at], *MOVEMENT_COLUMNS, *cols[at:]]
+    pd.testing.assert_frame_equal(m.frame[cols], current)
+    assert str(m.frame["previous_rank"].dtype) == "Int64"
+    assert str(m.frame["rank_change"].dtype) == "Int64"
+    # a frame that already has movement columns gets them replaced, not duplicated
+    again = movement(m.frame, previous(WEEK1))
+    assert list(again.frame.columns) == list(m.frame.columns)
+
+
+def test_movement_against_itself_is_all_same_and_nothing_dropped() -> None:
+    m = movement(ranking(WEEK1), previous(WEEK1))
+    assert set(m.frame["movement"]) == {Tag.SAME.value}
+    assert m.dropped.empty
+
+
+def test_movement_outputs_for_the_table_and_json() -> None:
+    m = movement(ranking(WEEK2), previous(WEEK1, WEEKS[0]))
+    labels = dict(zip(m.frame["group_id"], movement_labels(m.frame), strict=True))
+    assert labels["OCG-0008"] == "NEW"
+    assert labels["OCG-0001"] == "SAME"
+    assert labels["OCG-0002"] == "BAND_UP +1"
+    assert labels["OCG-0006"] == "DOWN -1"
+    records = movement_records(m)
+    assert records["OCG-0008"] == {
+        "previous_rank": None,
+        "rank_change": None,
+        "previous_band": None,
+        "movement": "NEW",
+    }
+    assert records["OCG-0003"]["rank_change"] == -1
+    block = movement_to_json(m)
+    assert json.loads(json.dumps(block)) == block
+    assert block["since"] == "2026-11-09"
+    assert block["dropped"][0]["group_id"] == "OCG-0005"
+    text = render_changes_text(m)
+    assert text.startswith("Changes since 2026-11-09:")
+    for gid in ("OCG-0002", "OCG-0003", "OCG-0008", "OCG-0005"):
+        assert gid in text
+    assert "OCG-0004" not in text  # plain UP/DOWN moves are counted, not listed
+
+
+def test_duplicate_group_in_current_is_a_bug() -> None:
+    current = pd.concat([ranking(WEEK1), ranking(WEEK1).head(1)], ignore_index=True)
+    with pytest.raises(ValueError, match="duplicate group_id"):
+        movement(current, previous(WEEK1))
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def test_csv_export_round_trips_formula_escaped_text() -> None:
+    data = export_csv(ranking(WEEK1))
+    for name in ("=Grey Heron", "-Slate Owl", "+Iron Vole", "@Jade Lynx"):
+        assert f",'{name},".encode() in data  # escaped in the file
+    prev = read_ranking(data, source="w1.csv")
+    assert prev.frame.loc["OCG-0002", "codename"] == "=Grey Heron"
+    assert prev.frame.loc["OCG-0003", "codename"] == "-Slate Owl"
+    assert prev.marking == MARKING
+    assert prev.factors == tuple(f"{f}_points" for f in FACTORS)  # group points excluded
+    assert prev.frame.loc["OCG-0001", "harm_points"] == 60.0
+    assert prev.frame.index.name == "group_id"
+
+
+safe_text = st.text(
+    alphabet=st.sampled_from([*sorted(TRIGGERS - {"\x00"}), "'", "a", " ", ",", '"']),
+    max_size=12,
+)
+
+
+@settings(max_examples=40)
+@given(codename=safe_text, gid=safe_text.filter(bool))
+def test_any_text_cell_round_trips_through_the_csv(codename: str, gid: str) -> None:
+    frame = ranking({"OCG-0001": (codename, (30, 20, 10, 20, 10))})
+    frame["group_id"] = gid
+    prev = read_ranking(export_csv(frame), source="x.csv")
+    assert list(prev.frame.index) == [gid]
+    assert prev.frame["codename"].tolist() == [codename]
+
+
+def test_csv_and_json_exports_read_the_same() -> None:
+    frame = ranking(WEEK1)
+    from_csv = read_ranking(export_csv(frame), source="w1.csv", as_of=WEEKS[0])
+    from_json = read_ranking(export_json(frame, as_of=WEEKS[0]), source="w1.json")
+    cols = ["codename", "rank", "band", "band_number", "score", *from_csv.factors]
+    pd.testing.assert_frame_equal(from_json.frame[cols], from_csv.frame[cols])
+    assert from_json.factors == from_csv.factors  # the rule-only factor (no points) is dropped
+    assert from_json.as_of == from_csv.as_of == WEEKS[0]
+    assert from_json.marking == MARKING
+    assert from_json.config_sha256 == SHA
+    assert from_csv.config_sha256 is None
+
+
+def test_json_meta_date_wins_and_flat_json_is_read() -> None:
+    prev = read_ranking((DATA / "flat_export.json").read_bytes(), source="f", as_of=WEEKS[2])
+    assert prev.as_of == date(2026, 11, 9)
+    assert prev.factors == ("violence_points",)
+    assert prev.frame.loc["OCG-0002", "codename"] == "=Grey Heron"  # JSON is never escaped
+
+
+@pytest.mark.parametrize(
+    ("name", "line", "column", "message"),
+    [
+        ("missing_score_column.csv", None, None, "missing column(s) score"),
+        ("duplicate_group_id.csv", 3, "group_id", "duplicate group_id"),
+        ("rank_not_whole_number.csv", 3, "rank", "not a positive whole number"),
+        ("band_without_number.csv", 3, "band", "band is not a label"),
+        ("empty_points_cell.csv", 3, "violence_points", "not a number"),
+        ("duplicate_rank.csv", 4, "rank", "duplicate rank"),
+        ("empty_group_id.csv", 2, "group_id", "empty group_id"),
+    ],
+)
+def test_bad_csv_is_located_data_error_without_values(
+    name: str, line: int | None, column: str | None, message: str
+) -> None:
+    with pytest.raises(DataError) as info:
+        read_ranking((DATA / name).read_bytes(), source=name)
+    err = info.value
+    assert (err.file, err.line, err.column) == (name, line, column)
+    assert message in err.message
+    assert err.exit_code == 65
+    assert "SECRET" not in str(err)
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("score_not_a_number.json", "groups[1].score: not a number"),
+        ("group_without_rank.json", "groups[1].rank: missing value"),
+        ("as_of_not_a_date.json", "meta.as_of is not a YYYY-MM-DD date"),
+        ("groups_not_a_list.json", "no top-level 'groups' list"),
+        ("group_not_an_object.json", "groups[1] is not a JSON object"),
+        ("truncated_json.json", "not valid JSON"),
+    ],
+)
+def test_bad_json_is_data_error_without_values(name: str, message: str) -> None:
+    with pytest.raises(DataError) as info:
+        read_ranking((DATA / name).read_bytes(), source=name)
+    assert message in str(info.value)
+    assert info.value.file == name
+    assert "SECRET" not in str(info.value)
+
+
+def test_not_utf8_is_data_error() -> None:
+    with pytest.raises(DataError):
+        read_ranking(b"rank,group_id,band,score\r\n1,OCG-\xff,1A,90\r\n", source="x.csv")
+
+
+# --- diff -------------------------------------------------------------------------------------
+
+
+def test_diff_week_one_to_two() -> None:
+    d = diff(previous(WEEK1, WEEKS[0]), previous(WEEK2, WEEKS[1]))
+    assert list(d.entered["group_id"]) == ["OCG-0008"]
+    assert list(d.dropped["group_id"]) == ["OCG-0005"]
+    changes = d.band_changes.set_index("group_id")
+    assert changes["previous_band"].to_dict() == {
+        "OCG-0002": "2A",
+        "OCG-0003": "1C",
+        "OCG-0007": "3B",
+    }
+    assert changes["band"].to_dict() == {"OCG-0002": "1B", "OCG-0003": "2B", "OCG-0007": "3A"}
+    assert changes["movement"].to_dict() == {
+        "OCG-0002": "BAND_UP",
+        "OCG-0003": "BAND_DOWN",
+        "OCG-0007": "UP",
+    }
+    # every mover moved one place: ties break by group_id
+    assert list(d.movers["group_id"]) == [
+        "OCG-0002",
+        "OCG-0003",
+        "OCG-0004",
+        "OCG-0006",
+        "OCG-0007",
+    ]
+    assert d.drivers["OCG-0002"] == (("violence", 10.0), ("firearms", 6.0), ("exploitation", 3.0))
+    assert d.drivers["OCG-0003"] == (("exploitation", -15.0),)
+    assert d.drivers["OCG-0004"] == ()  # passed by a new group; its own factors did not change
+    assert d.drivers["OCG-0007"] == (("geography", 10.0), ("capability", 5.0))
+
+
+def test_diff_week_two_to_three_biggest_mover_first() -> None:
+    d = diff(previous(WEEK2, WEEKS[1]), previous(WEEK3, WEEKS[2]), movers=10)
+    assert list(d.entered["group_id"]) == ["OCG-0005"]
+    assert list(d.dropped["group_id"]) == ["OCG-0008"]
+    assert d.band_changes.set_index("group_id")["movement"].to_dict() == {
+        "OCG-0001": "SAME",
+        "OCG-0004": "BAND_UP",
+    }
+    assert d.movers[["group_id", "rank_change"]].to_dict(orient="list") == {
+        "group_id": ["OCG-0004", "OCG-0003"],
+        "rank_change": [2, -1],
+    }
+    assert d.drivers == {"OCG-0004": (("violence", 12.0), ("firearms", 5.0)), "OCG-0003": ()}
+
+
+def test_diff_mover_limit() -> None:
+    old, new = previous(WEEK1), previous(WEEK2)
+    assert list(diff(old, new, movers=2).movers["group_id"]) == ["OCG-0002", "OCG-0003"]
+    assert diff(old, new, movers=0).movers.empty
+    with pytest.raises(ValueError, match="negative"):
+        diff(old, new, movers=-1)
+
+
+def test_factor_missing_on_one_side_counts_as_zero_points() -> None:
+    old = previous(WEEK1)
+    trimmed = Previous(
+        frame=old.frame.drop(columns="firearms_points"),
+        factors=tuple(f for f in old.factors if f != "firearms_points"),
+        source="old-config.csv",
+    )
+    d = diff(trimmed, previous(WEEK2))
+    assert d.drivers["OCG-0002"][0] == ("firearms", 11.0)
+
+
+def test_diff_text_has_marking_first_and_last_and_every_section() -> None:
+    d = diff(previous(WEEK2, WEEKS[1]), previous(WEEK3, WEEKS[2]))
+    text = render_diff_text(d, marking="OFFICIAL-SENSITIVE")
+    lines = text.splitlines()
+    assert lines[0] == lines[-1] == "OFFICIAL-SENSITIVE"
+    assert "2026-11-16 (prev.csv) -> 2026-11-23 (prev.csv)" in lines[1]
+    for heading in ("New (1):", "Dropped out (1):", "Band changes (2):", "Biggest movers (2):"):
+        assert heading in lines
+    assert "  OCG-0004 #5 -> #3 (+2) 2B -> 1C; factors: violence +12.00, firearms +5.00" in lines
+    assert "<NA>" not in text and "nan" not in text
+    assert render_diff_text(d, marking="OFFICIAL-SENSITIVE") == text  # deterministic
+
+
+def test_diff_json_is_plain_data() -> None:
+    frame1, frame2 = ranking(WEEK1), ranking(WEEK2)
+    old = read_ranking(export_json(frame1, as_of=WEEKS[0]), source="w1.json")
+    new = read_ranking(export_json(frame2, as_of=WEEKS[1], sha="1" * 64), source="w2.json")
+    out = diff_to_json(diff(old, new))
+    assert json.loads(json.dumps(out)) == out
+    assert out["config_changed"] is True
+    assert out["old"]["as_of"] == "2026-11-09"
+    assert out["counts"] == {"new": 1, "dropped": 1, "band_changes": 3, "movers": 5}
+    assert out["new_groups"][0]["group_id"] == "OCG-0008"
+    assert out["dropped"][0] == {
+        "group_id": "OCG-0005",
+        "codename": "Copper Wren",
+        "last_rank": 5,
+        "last_band": "2C",
+        "last_score": 45.0,
+    }
+    first = out["movers"][0]
+    assert (first["group_id"], first["rank_change"]) == ("OCG-0002", 1)
+    assert first["drivers"][0] == {"factor": "violence", "change": 10.0}
+
+
+def test_unknown_config_change_is_none() -> None:
+    assert diff(previous(WEEK1), previous(WEEK2)).config_changed is None
+
+
+def test_reads_the_real_csv_export() -> None:
+    """Contract with ``render.to_csv``: its output reads back to the same ranking."""
+    frame = ranking(WEEK1)
+    prov = Provenance("0", load_config(None), "in.csv", SHA, WEEKS[0], {})
+    prev = read_ranking(to_csv(frame, prov).encode("utf-8"), source="real.csv")
+    assert prev.frame["codename"].to_dict() == frame.set_index("group_id")["codename"].to_dict()
+    assert prev.frame["rank"].to_dict() == frame.set_index("group_id")["rank"].to_dict()
+    assert prev.factors == tuple(f"{f}_points" for f in FACTORS)
+    assert prev.marking == load_config(None).config.marking
