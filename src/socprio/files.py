@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def read_input(path: str, *, encoding: str = "utf-8", delimiter: str = ",") -> I
     return InputFile(table=table, sha256=hashlib.sha256(data).hexdigest())
 
 
-def write_output(path: Path, text: str, *, mode: int, bom: bool = False) -> None:
+def write_output(path: Path, text: str | Iterable[str], *, mode: int, bom: bool = False) -> None:
     """Atomically replace ``path`` under an exclusive lock on its directory.
 
     A concurrent run gets LockedError (75) and touches nothing; on any failure, SIGTERM

@@ -373,6 +373,7 @@ def _optional_date(value: object) -> date | None:
 
 
 IntArray = npt.NDArray[np.int64]
+Codes = npt.NDArray[np.int32]
 
 
 @dataclass(frozen=True)
@@ -380,7 +381,7 @@ class Column:
     """One validated column, factorised: record i's value is ``values[codes[i]]``."""
 
     values: tuple[Any, ...]  # the distinct parsed values
-    codes: IntArray
+    codes: Codes
 
     def __getitem__(self, i: int) -> Any:
         return self.values[self.codes[i]]
@@ -394,14 +395,14 @@ class Column:
     def take(self, rows: IntArray) -> Column:
         """The column restricted to ``rows``, keeping only the distinct values they use."""
         used, codes = np.unique(self.codes[rows], return_inverse=True)
-        return Column(tuple(self.values[u] for u in used.tolist()), codes.astype(np.int64))
+        return Column(tuple(self.values[u] for u in used.tolist()), codes.astype(np.int32))
 
     @classmethod
     def of(cls, values: Iterable[Any]) -> Column:
         """Factorise plain hashable values."""
         items = list(values)
         index = {v: i for i, v in enumerate(dict.fromkeys(items))}
-        return cls(tuple(index), np.fromiter(map(index.__getitem__, items), np.int64, len(items)))
+        return cls(tuple(index), np.fromiter(map(index.__getitem__, items), np.int32, len(items)))
 
 
 class RecordColumns(Sequence[RecordBase]):

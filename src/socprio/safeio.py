@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import itertools
 import os
 import signal
 import stat
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
@@ -72,7 +73,13 @@ def fsync_dir(directory: Path) -> None:
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, mode: int = DEFAULT_MODE) -> None:
-    """Replace ``path`` with ``data`` atomically and durably, with permissions ``mode``.
+    """Replace ``path`` with ``data`` atomically and durably (see ``atomic_write_chunks``)."""
+    atomic_write_chunks(path, (data,), mode=mode)
+
+
+def atomic_write_chunks(path: Path, chunks: Iterable[bytes], *, mode: int = DEFAULT_MODE) -> None:
+    """Replace ``path`` with the concatenated ``chunks`` atomically and durably, with
+    permissions ``mode``; the chunks are written as they are produced (bounded memory).
 
     Temp file in the same directory -> write -> fchmod -> fsync -> ``os.replace`` -> fsync dir.
     On any failure, KeyboardInterrupt and SystemExit included, the temp file is removed and the
@@ -89,7 +96,8 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int = DEFAULT_MODE) -> 
     tmp = Path(name)
     try:
         try:
-            _write_all(fd, data)
+            for data in chunks:
+                _write_all(fd, data)
             os.fchmod(fd, mode)  # before fsync, so the mode is durable too; ignores umask
             os.fsync(fd)
         finally:
@@ -108,11 +116,13 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int = DEFAULT_MODE) -> 
 
 
 def atomic_write_text(
-    path: Path, text: str, *, mode: int = DEFAULT_MODE, bom: bool = False
+    path: Path, text: str | Iterable[str], *, mode: int = DEFAULT_MODE, bom: bool = False
 ) -> None:
-    """Atomically write ``text`` as UTF-8 (with a BOM when ``bom``); newlines are not translated."""
-    data = text.encode("utf-8")
-    atomic_write_bytes(path, UTF8_BOM + data if bom else data, mode=mode)
+    """Atomically write ``text`` (a string or an iterable of string chunks) as UTF-8, with a
+    BOM when ``bom``; newlines are not translated."""
+    parts = (text,) if isinstance(text, str) else text
+    encoded = (part.encode("utf-8") for part in parts)
+    atomic_write_chunks(path, itertools.chain((UTF8_BOM,) if bom else (), encoded), mode=mode)
 
 
 @contextmanager

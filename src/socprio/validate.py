@@ -224,7 +224,9 @@ def validate_table(
         found.append((int(row), len(order_of), issue))
     invalid = np.logical_or.reduce([*bad.values(), duplicate >= 0]) if n else np.zeros(0, bool)
     keep = np.flatnonzero(~invalid)
-    records = RecordColumns(model, columns, n).take(keep)
+    records = RecordColumns(model, columns, n)
+    if len(keep) < n:
+        records = records.take(keep)
     known = {v for v in columns["group_id"].values if v is not None}
     issues += [issue for _, _, issue in sorted(found, key=lambda f: (f[0], f[1]))]
     issues += _warnings(records, lines[keep], known, cfg, source, as_of)
@@ -252,7 +254,7 @@ def _validate_column(
     """
     distinct = list(dict.fromkeys(cells))
     index = {v: i for i, v in enumerate(distinct)}
-    codes = np.fromiter(map(index.__getitem__, cells), np.int64, len(cells))
+    codes = np.fromiter(map(index.__getitem__, cells), np.int32, len(cells))
     adapter: TypeAdapter[list[Any]] = TypeAdapter(list[cell_type])
     errors: dict[int, tuple[str, str]] = {}
     try:
