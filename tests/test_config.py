@@ -216,3 +216,14 @@ def test_config_models_are_frozen_and_strict() -> None:
         cfg.version = "x"  # type: ignore[misc]
     data = _set(_minimal_data(), ("groups", "harm", "weight"), "1")  # a string is not a number
     assert _problems(data)[0][0] == ("groups", "harm", "weight")
+
+
+def test_a_group_named_like_a_factor_is_rejected() -> None:
+    """Both would export as <name>_points, one silently overwriting the other."""
+    data = yaml.safe_load(builtin_config_text())
+    data["groups"]["violence"] = data["groups"].pop("harm")
+    with pytest.raises(ConfigProblems) as err:
+        parse_config(data)
+    assert (("groups", "violence"), "group 'violence' has the same name as a factor") in (
+        err.value.problems
+    )

@@ -296,6 +296,9 @@ def config_problems(cfg: Config) -> list[tuple[Loc, str]]:
         if (f.type is FactorType.CRIME_TYPE) != (f.secondary_fraction is not None):
             add((*loc, "type"), "secondary_fraction is required for, and only for, crime_type")
     seen: dict[str, str] = {}
+    for gname in cfg.groups:
+        if gname in cfg.factors:  # both would export as <name>_points
+            add(("groups", gname), f"group '{gname}' has the same name as a factor")
     for gname, grp in cfg.groups.items():
         for fname in grp.factors:
             floc: Loc = ("groups", gname, "factors", fname)
