@@ -7,7 +7,7 @@ recomputation (a plain Python loop with ``sorted``), never a hard-coded result.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import Any
 
@@ -16,13 +16,22 @@ import pytest
 
 from socprio.config import Config, load_config, parse_config
 from socprio.matrix import FactorMatrix, build_matrix
-from socprio.ranking import Ranking, rank, rounded, sub_band
+from socprio.ranking import SCORE_DECIMALS, Ranking, rank, rounded, sub_band
 from socprio.records import RecordBase, build_record_model
+from socprio.results import (
+    OPINION_COLUMNS,
+    STABILITY_COLUMNS,
+    RankRun,
+    compute,
+    with_stability,
+)
 from socprio.sample import generate_rows
 from socprio.scoring import Scores, score
 from socprio.stability import (
     Stability,
     WeightSensitivity,
+    _baseline,
+    _effective,
     one_at_a_time,
     percentile_index,
     second_opinion,
@@ -315,3 +324,77 @@ def test_without_a_harm_group_the_first_group_is_the_harm_view(
     so = second_opinion(renamed.m, renamed.s, renamed.r, renamed.cfg)
     assert so.harm_group == "damage"
     _is_view(so.harm_rank, renamed, renamed.s.group_points[:, 0])
+
+
+# --- printed scores --------------------------------------------------------------------------
+
+
+def test_draw_scores_are_printed_exactly_as_the_main_ranking_rounds(run: Run) -> None:
+    """Float noise just under a printed .x5 (e.g. 64.94999...) is settled first, as in
+    ``ranking.rounded``, so a draw never prints (or bands) a score differently."""
+    base = _baseline(run.s, run.r, run.cfg)
+    noisy = np.array([0.6495, 0.6495 - 1e-15, 0.6495 + 1e-15, 0.40049999999999997, 0.125])
+    design = np.zeros((len(noisy), base.design.shape[1]))
+    design[:, 0] = noisy
+    crafted = replace(
+        base,
+        design=design,
+        floor=np.full(len(noisy), len(run.r.labels) - 1, dtype=base.dtype),
+    )
+    weights = np.zeros((1, design.shape[1]))
+    weights[0, 0] = 1.0
+    effective, printed = _effective(crafted, weights)
+    expected = rounded(100.0 * noisy)
+    np.testing.assert_array_equal(printed[0] / 10**SCORE_DECIMALS, expected)
+    np.testing.assert_array_equal(effective[0], sub_band(expected, run.cfg))
+
+
+# --- the export columns ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def rank_run(default: Config, records: list[RecordBase]) -> RankRun:
+    return compute(records, default, as_of=AS_OF)
+
+
+def test_with_stability_adds_columns_after_score_band_and_flags_in_order(
+    rank_run: RankRun,
+) -> None:
+    m, s, r, frame = rank_run.matrix, rank_run.scores, rank_run.ranking, rank_run.frame
+    cfg = load_config(None).config
+    st = stability(m, s, r, cfg, draws=40, seed=4)
+    so = second_opinion(m, s, r, cfg)
+    first, second = (int(i) for i in r.order[:2])  # rank 1 and 2
+    st = replace(st, unstable=np.isin(np.arange(len(m)), [first, second]))
+    so = replace(so, disagree=np.isin(np.arange(len(m)), [second]))
+    out = with_stability(rank_run.frame, rank_run, st, so)
+    columns = list(out.columns)
+    at = columns.index("score_band") + 1
+    assert columns[at : at + 6] == [*STABILITY_COLUMNS, *OPINION_COLUMNS]
+    assert len(columns) == len(frame.columns) + 6
+    rows = r.order
+    np.testing.assert_array_equal(out["rank_p5"], st.rank_p5[rows])
+    np.testing.assert_array_equal(out["attribute_rank"], so.attribute_rank[rows])
+    review = frame["flags"].tolist()
+    expected = [
+        ";".join([*([f] if f else []), *extra])
+        for f, extra in zip(
+            review, [["UNSTABLE"], ["UNSTABLE", "DISAGREE"]] + [[]] * (len(review) - 2), strict=True
+        )
+    ]
+    assert out["flags"].tolist() == expected
+    again = with_stability(out, rank_run, st, so)
+    assert again.equals(out)  # idempotent: no duplicated columns or flags
+    plain = with_stability(
+        rank_run.frame, rank_run, None, replace(so, disagree=np.zeros_like(so.disagree))
+    )
+    assert not set(STABILITY_COLUMNS) & set(plain.columns)
+    assert plain["flags"].tolist() == review
+    assert "harm_rank" not in frame  # the input is untouched
+
+
+def test_with_stability_refuses_a_frame_in_another_order(rank_run: RankRun) -> None:
+    m, s, r = rank_run.matrix, rank_run.scores, rank_run.ranking
+    so = second_opinion(m, s, r, load_config(None).config)
+    with pytest.raises(ValueError, match="rank order"):
+        with_stability(rank_run.frame.iloc[::-1], rank_run, None, so)

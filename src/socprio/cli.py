@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -25,8 +26,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from socprio.config import LoadedConfig
-    from socprio.files import InputFile
     from socprio.history import Movement
+    from socprio.results import RankRun
+    from socprio.stability import SecondOpinion, Stability
     from socprio.validate import Validated
 
 
@@ -128,6 +130,19 @@ DelimiterOpt = Annotated[
 ]
 InputArg = Annotated[str, typer.Argument(help="OCG records CSV, or - for stdin.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")]
+SeedOpt = Annotated[
+    int, typer.Option("--seed", min=0, help="Seed of the weight draws (same seed, same result).")
+]
+StabilityOpt = Annotated[
+    int,
+    typer.Option(
+        "--stability",
+        min=0,
+        max=1_000_000,
+        help="Re-rank under N weight vectors drawn around the configured ones and report "
+        "each group's rank interval (0: off).",
+    ),
+]
 
 
 def parse_as_of(text: str | None, today: date) -> date:
@@ -155,12 +170,13 @@ def _config(path: Path | None) -> LoadedConfig:
 
 def _load(
     path: str, cfg: LoadedConfig, *, as_of: date, encoding: str, delimiter: str, values: bool
-) -> tuple[InputFile, Validated]:
+) -> tuple[str, Validated]:
+    """Read and validate the input; returns its SHA-256 (the parsed rows are released)."""
     from socprio.files import read_input
     from socprio.validate import validate_table
 
     data = read_input(path, encoding=encoding, delimiter=_delimiter(delimiter))
-    return data, validate_table(data.table, cfg.config, as_of=as_of, show_values=values)
+    return data.sha256, validate_table(data.table, cfg.config, as_of=as_of, show_values=values)
 
 
 def _stderr(text: str) -> None:
@@ -249,12 +265,13 @@ def _require_valid(result: Validated, *, quiet: bool) -> None:
         _stderr(f"{result.source}: {warnings} warning(s); 'socprio validate' lists them")
 
 
-def _emit(text: str, output: Path | None, *, mode: int, bom: bool) -> None:
-    """Data to stdout (no BOM) or atomically to ``output``."""
+def _emit(text: str | Iterable[str], output: Path | None, *, mode: int, bom: bool) -> None:
+    """Data to stdout (no BOM) or atomically to ``output``; chunks are written as they come."""
     from socprio.files import write_output
 
     if output is None or str(output) == "-":
-        typer.echo(text, nl=False)
+        for chunk in [text] if isinstance(text, str) else text:
+            typer.echo(chunk, nl=False)
     else:
         write_output(output, text, mode=mode, bom=bom)
 
@@ -297,35 +314,43 @@ def rank(
     ] = None,
     encoding: EncodingOpt = "utf-8",
     delimiter: DelimiterOpt = ",",
+    stability: StabilityOpt = 0,
+    seed: SeedOpt = 0,
     quiet: QuietOpt = False,
 ) -> None:
     """Score, band and rank the active groups for tasking."""
-    from socprio.render import OutputFormat, rank_table, render_text
-    from socprio.results import Provenance, compute, filter_frame, summary
+    from socprio.render import OutputFormat, rank_table, render_chunks
+    from socprio.results import (
+        Provenance,
+        compute,
+        filter_frame,
+        run_counts,
+        stability_meta,
+        summary,
+        with_stability,
+    )
 
     cfg = _config(config)
     day = parse_as_of(as_of, date.today())
     fmt = OutputFormat(format.value)
     if fmt is OutputFormat.TABLE and output is not None and str(output) != "-":
         raise UsageError("the table format is for the terminal; use -f csv, json or markdown")
-    data, validated = _load(
+    input_sha, validated = _load(
         input, cfg, as_of=day, encoding=encoding, delimiter=delimiter, values=False
     )
     _require_valid(validated, quiet=quiet)
     run = compute(validated.records, cfg.config, as_of=day, include_dormant=include_dormant)
-    moved = _movement(run.frame, previous=previous, archive=archive, as_of=day)
-    full = moved.frame if moved else run.frame
+    stab, opinion = _assess(run, cfg, draws=stability, seed=seed, quiet=quiet)
+    assessed = with_stability(run.frame, run, stab, opinion)
+    counts = run_counts(validated, ranked=len(run.ranking.order))
+    source = validated.source
+    del run, validated  # only the table is needed from here: free the records and arrays
+    moved = _movement(assessed, previous=previous, archive=archive, as_of=day)
+    full = moved.frame if moved else assessed
     frame = filter_frame(full, force=force, crime=crime, strand=strand, top=top)
-    counts = {
-        "read": validated.read,
-        "valid": len(validated.records),
-        "rejected": validated.invalid,
-        "blank_skipped": validated.blank,
-        "ranked": len(run.ranking.order),
-        "shown": len(frame),
-        **{f"status_{k}": v for k, v in validated.status_counts.items()},
-    }
-    prov = Provenance(__version__, cfg, data.source, data.sha256, day, counts)
+    counts["shown"] = len(frame)
+    meta = stability_meta(stab) if stab is not None else None
+    prov = Provenance(__version__, cfg, source, input_sha, day, counts, meta)
     if archive is not None:
         from socprio.archive import archive_ranking
 
@@ -341,15 +366,20 @@ def rank(
 
             console.print(render_changes_text(moved), markup=False, highlight=False)
     else:
-        text = render_text(fmt, frame, prov, summ, cfg.config)
+        text = render_chunks(fmt, frame, prov, summ, cfg.config)
         _emit(text, output, mode=cfg.config.output.mode, bom=fmt is OutputFormat.CSV)
     if not quiet:
         _stderr(
-            f"{data.source}: ranked {counts['ranked']} of {validated.read} records read"
-            f" ({validated.blank} blank skipped; {validated.status_counts.get('dormant', 0)} "
-            f"dormant and {validated.status_counts.get('archived', 0)} archived not ranked"
-            f"{'' if not include_dormant else ' — dormant included'})"
+            f"{source}: ranked {counts['ranked']} of {counts['read']} records read"
+            f" ({counts['blank_skipped']} blank skipped; {counts['status_dormant']} dormant "
+            f"and {counts['status_archived']} archived"
+            f"{' (dormant ranked)' if include_dormant else ' not ranked'})"
         )
+        if stab is not None:
+            _stderr(
+                f"stability: {stab.draws} draws, Spearman median {stab.spearman_median:.3f}, "
+                f"p5 {stab.spearman_p5:.3f}"
+            )
 
 
 @app.command()
@@ -363,6 +393,8 @@ def explain(
     ] = False,
     encoding: EncodingOpt = "utf-8",
     delimiter: DelimiterOpt = ",",
+    stability: StabilityOpt = 0,
+    seed: SeedOpt = 0,
 ) -> None:
     """Show one group's full breakdown: factors, weights, points, overrides, flags, neighbours."""
     from rich.console import Console
@@ -380,7 +412,9 @@ def explain(
     ids = [r.group_id for r in validated.records]
     if group_id.strip() not in ids:
         raise UsageError(f"no group '{group_id.strip()}' in {validated.source}")
-    Console(width=100).print(explain_group(run, ids.index(group_id.strip()), cfg))
+    stab, opinion = _assess(run, cfg, draws=stability, seed=seed, quiet=False)
+    row = ids.index(group_id.strip())
+    Console(width=100).print(explain_group(run, row, cfg, stability=stab, opinion=opinion))
 
 
 @config_app.command("show")
@@ -432,6 +466,82 @@ def _movement(
     if source is None and archive is not None and archive.is_dir():
         source = previous_run(archive, before=as_of)
     return movement(frame, load_ranking(source)) if source is not None else None
+
+
+def _assess(
+    run: RankRun, cfg: LoadedConfig, *, draws: int, seed: int, quiet: bool
+) -> tuple[Stability | None, SecondOpinion]:
+    """The stability draws (when ``draws`` > 0) and the second opinion of a run; a progress
+    bar on stderr only when it is a terminal and the run is not quiet."""
+    from socprio.stability import second_opinion
+    from socprio.stability import stability as draw_stability
+
+    m, s, r, c = run.matrix, run.scores, run.ranking, cfg.config
+    opinion = second_opinion(m, s, r, c)
+    if draws < 1:
+        return None, opinion
+    if quiet or not sys.stderr.isatty():
+        return draw_stability(m, s, r, c, draws=draws, seed=seed), opinion
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("weight draws", total=draws)
+
+        def advance(done: int) -> None:
+            bar.update(task, completed=done)
+
+        return draw_stability(m, s, r, c, draws=draws, seed=seed, progress=advance), opinion
+
+
+@app.command("stability")
+def stability_command(
+    input: InputArg,
+    config: ConfigOpt = None,
+    as_of: AsOfOpt = None,
+    draws: Annotated[
+        int | None,
+        typer.Option(
+            "--draws", min=1, max=1_000_000, help="Weight vectors drawn. Default: the config's."
+        ),
+    ] = None,
+    seed: SeedOpt = 0,
+    top: Annotated[
+        int | None, typer.Option("--top", "-n", min=1, help="Groups shown in the text table.")
+    ] = None,
+    format: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="text for people, json for scripts.")
+    ] = ReportFormat.TEXT,
+    include_dormant: Annotated[
+        bool, typer.Option("--include-dormant", help="Rank dormant groups too.")
+    ] = False,
+    encoding: EncodingOpt = "utf-8",
+    delimiter: DelimiterOpt = ",",
+) -> None:
+    """How sure are we? Rank intervals under weight draws, +/-p per weight, second opinions."""
+    from socprio.results import Provenance, compute, run_counts, stability_meta, with_stability
+    from socprio.stability_report import report_json, report_text
+
+    cfg = _config(config)
+    day = parse_as_of(as_of, date.today())
+    input_sha, validated = _load(
+        input, cfg, as_of=day, encoding=encoding, delimiter=delimiter, values=False
+    )
+    _require_valid(validated, quiet=format is ReportFormat.JSON)
+    run = compute(validated.records, cfg.config, as_of=day, include_dormant=include_dormant)
+    count = draws if draws is not None else cfg.config.stability.draws
+    stab, opinion = _assess(run, cfg, draws=count, seed=seed, quiet=False)
+    assert stab is not None  # count >= 1
+    frame = with_stability(run.frame, run, stab, opinion)
+    counts = run_counts(validated, ranked=len(run.ranking.order))
+    meta = stability_meta(stab)
+    prov = Provenance(__version__, cfg, validated.source, input_sha, day, counts, meta)
+    if format is ReportFormat.JSON:
+        typer.echo(report_json(frame, run, stab, opinion, prov), nl=False)
+    else:
+        from rich.console import Console
+
+        Console(width=100).print(report_text(frame, run, stab, opinion, prov, top=top))
 
 
 @app.command()

@@ -188,7 +188,7 @@ class StabilitySettings(_Model):
     perturbation: Annotated[float, Field(strict=True, gt=0, lt=1, allow_inf_nan=False)] = 0.2
     top_k: StrictInt = Field(default=10, ge=1)
     unstable_share: Fraction = 0.2
-    disagree_places: StrictInt = Field(default=20, ge=1)
+    disagree_places: StrictInt = Field(default=45, ge=1)
 
 
 class OutputSettings(_Model):

@@ -5,6 +5,8 @@ Builds rich renderables and plain strings from a ``RankRun``; never prints.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from rich import box
 from rich.console import Group as RichGroup
@@ -16,6 +18,9 @@ from socprio.config import Config, FactorType, LoadedConfig
 from socprio.ranking import Flag, rounded, settled
 from socprio.results import RankRun, raw_text
 
+if TYPE_CHECKING:
+    from socprio.stability import SecondOpinion, Stability
+
 FLAG_MEANING = {
     Flag.ACTION_NOW: "an active threat to life: act now",
     Flag.OVERRIDE: "an override rule lifted the band above the score's band",
@@ -24,6 +29,10 @@ FLAG_MEANING = {
     Flag.NO_LRO: "Band 1-2 without a lead responsible officer",
     Flag.NO_DISRUPTION: "Band 1 with no disruption recorded within the limit",
     Flag.LOW_CONFIDENCE: "the 3x5x2 grading gives low confidence",
+}
+STABILITY_MEANING = {
+    "UNSTABLE": "its band rests on the exact weights",
+    "DISAGREE": "a simpler view places it far away; worth an analyst's look",
 }
 CONFIDENCE_NAMES = ("high", "medium", "low")
 
@@ -54,8 +63,16 @@ def why_above(run: RankRun, upper: int, lower: int, cfg: Config) -> str:
     return f"tied on every key; group_id order ({m.group_id[upper]} before {m.group_id[lower]})"
 
 
-def explain(run: RankRun, row: int, loaded: LoadedConfig) -> RenderableType:
-    """The breakdown of row ``row``: factors, groups, min/max, overrides, flags, neighbours."""
+def explain(
+    run: RankRun,
+    row: int,
+    loaded: LoadedConfig,
+    *,
+    stability: Stability | None = None,
+    opinion: SecondOpinion | None = None,
+) -> RenderableType:
+    """The breakdown of row ``row``: factors, groups, min/max, overrides, flags, neighbours,
+    and (when given) its rank stability under weight draws and the second-opinion views."""
     cfg = loaded.config
     m, s, r = run.matrix, run.scores, run.ranking
     record = run.records[row]
@@ -130,6 +147,10 @@ def explain(run: RankRun, row: int, loaded: LoadedConfig) -> RenderableType:
     for k, flag in enumerate(Flag):
         if r.flags[row, k]:
             parts.append(Text(f"Flag {flag.value}: {FLAG_MEANING[flag]}"))
+    if ranked and stability is not None:
+        parts.append(Text(stability_lines(stability, row, cfg)))
+    if ranked and opinion is not None:
+        parts.append(Text(opinion_lines(opinion, row, ranked, cfg)))
     if ranked:
         parts.append(Text(_neighbours(run, row, cfg)))
     parts.append(
@@ -139,6 +160,42 @@ def explain(run: RankRun, row: int, loaded: LoadedConfig) -> RenderableType:
         )
     )
     return RichGroup(*parts)
+
+
+def stability_lines(st: Stability, row: int, cfg: Config) -> str:
+    """A ranked row's rank interval, shares and UNSTABLE flag, with what they mean."""
+    p = f"{st.perturbation:.0%}"
+    moves = [f"{w.factor} -{p}" for w in st.sensitivity if row in w.down]
+    moves += [f"{w.factor} +{p}" for w in st.sensitivity if row in w.up]
+    lines = [
+        f"Stability: rank {st.rank_p5[row]}-{st.rank_p95[row]} in 90% of {st.draws:,} weight "
+        f"draws (seed {st.seed}); P(top {st.top_k}) {st.p_top_k[row]:.2f}; "
+        f"P(same band) {st.p_same_band[row]:.2f}",
+        "  how far plausible changes to the weights move it: narrow means a robust place",
+        f"  band changes with one weight at +/-{p}: {', '.join(moves) or 'none'}",
+    ]
+    if st.unstable[row]:
+        lines.append(
+            f"Flag UNSTABLE: band changes in more than {cfg.stability.unstable_share:.0%} of "
+            f"draws: {STABILITY_MEANING['UNSTABLE']}"
+        )
+    return "\n".join(lines)
+
+
+def opinion_lines(so: SecondOpinion, row: int, ranked: int, cfg: Config) -> str:
+    """A ranked row's place in the harm-only and attribute-count views, and DISAGREE."""
+    harm = cfg.groups[so.harm_group].label
+    lines = [
+        f"Second opinion: #{so.harm_rank[row]} by {harm} points alone, "
+        f"#{so.attribute_rank[row]} by attribute count ({so.attribute_share[row]:.0%} of "
+        "factors >= midpoint)",
+    ]
+    if so.disagree[row]:
+        lines.append(
+            f"Flag DISAGREE: over {cfg.stability.disagree_places} places from #{ranked}: "
+            f"{STABILITY_MEANING['DISAGREE']}"
+        )
+    return "\n".join(lines)
 
 
 def _meaning(kind: FactorType, levels: tuple[str, ...], raw: float, principal: str) -> str:

@@ -18,6 +18,9 @@ TRIGGERS: frozenset[str] = frozenset(
 )
 
 
+_FIRST = TRIGGERS | {"'"}  # first characters that may need a prefix
+
+
 def _quotes_then_trigger(value: str) -> bool:
     """True when ``value`` is zero or more ``'`` followed by a trigger character."""
     return value.lstrip(QUOTE)[:1] in TRIGGERS
@@ -28,6 +31,8 @@ def escape_cell(value: str) -> str:
 
     Everything else is returned unchanged; the result never starts with a trigger.
     """
+    if value[:1] not in _FIRST:  # the common case, decided without further work
+        return value
     return QUOTE + value if _quotes_then_trigger(value) else value
 
 

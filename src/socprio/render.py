@@ -6,11 +6,15 @@ numeric cells stay numeric.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+from collections.abc import Iterator
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, assert_never
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from rich import box
 from rich.console import Group as RichGroup
@@ -18,7 +22,13 @@ from rich.table import Table
 from rich.text import Text
 
 from socprio.formulasafe import escape_cell
-from socprio.results import Provenance, rounded_frame
+from socprio.results import (
+    OPINION_COLUMNS,
+    STABILITY_COLUMNS,
+    Provenance,
+    round_column,
+    rounded_frame,
+)
 
 if TYPE_CHECKING:
     from socprio.config import Config
@@ -36,6 +46,17 @@ class OutputFormat(StrEnum):
 
 BAND_STYLE = {"1": "bold red", "2": "yellow", "3": "green"}
 CONFIDENCE_SHORT = {"high": "H", "medium": "M", "low": "L"}
+# Short flag codes for the 100-column table (the exports keep the full names; LOW_CONFIDENCE
+# is the table's C column).
+TABLE_FLAGS = {
+    "ACTION_NOW": "NOW!",
+    "OVERRIDE": "OVR",
+    "NO_LRO": "NOLRO",
+    "NO_DISRUPTION": "NODIS",
+    "LOW_CONFIDENCE": "",
+    "UNSTABLE": "UNST",
+    "DISAGREE": "DISAG",
+}
 LIST_COLUMNS = ("flags", "overrides", "secondary_crimes", "opportunity_4p")
 
 
@@ -50,16 +71,49 @@ def caption(prov: Provenance) -> str:
 
 def to_csv(frame: pd.DataFrame, prov: Provenance) -> str:
     """Flat CSV (CRLF), one contribution column per factor, marking on every row."""
-    out = rounded_frame(frame)
-    out["marking"] = prov.config.config.marking
-    for col in out.columns:
-        if out[col].dtype.kind == "O":  # object or pandas' str dtype: text, not numbers
-            codes, distinct = pd.factorize(out[col], use_na_sentinel=False)
-            escaped = np.array([escape_cell(str(v)) for v in distinct], dtype=object)
-            out[col] = escaped[codes]
-    out.columns = [escape_cell(str(c)) for c in out.columns]
-    text: str = out.to_csv(index=False, lineterminator="\r\n")
-    return text
+    return "".join(csv_chunks(frame, prov))
+
+
+def csv_chunks(frame: pd.DataFrame, prov: Provenance) -> Iterator[str]:
+    """The CSV of ``to_csv`` as text chunks, so a large ranking streams to its file.
+
+    Each column is rounded and formatted once per distinct value (numbers stay numbers; every
+    text cell and header is formula-escaped), then rows go through the C csv writer.
+    """
+    columns = [_csv_column(str(col), frame[col]) for col in frame.columns]
+    marking = escape_cell(prov.config.config.marking)
+    columns.append((np.zeros(len(frame), dtype=np.int32), np.array([marking], dtype=object)))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([escape_cell(str(c)) for c in [*frame.columns, "marking"]])
+    for start in range(0, len(frame), CSV_CHUNK_ROWS):
+        stop = start + CSV_CHUNK_ROWS
+        cells = (shown[codes[start:stop]].tolist() for codes, shown in columns)
+        writer.writerows(zip(*cells, strict=True))
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
+CSV_CHUNK_ROWS = 20_000
+
+
+def _csv_column(
+    name: str, series: pd.Series
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.object_]]:
+    """One column as (codes, distinct cell texts): numbers rounded as printed and written as
+    their shortest repr, text formula-escaped. Each distinct value is formatted once."""
+    values = series.to_numpy()
+    numeric = values.dtype.kind in "fiub"
+    codes, distinct = pd.factorize(
+        round_column(name, values) if numeric else series, use_na_sentinel=False
+    )
+    if numeric:
+        shown = ["" if v != v else str(v) for v in distinct.tolist()]  # NaN -> blank
+    else:
+        shown = [escape_cell(str(v)) for v in distinct]
+    return codes.astype(np.int32), np.array(shown, dtype=object)
 
 
 def to_json(
@@ -71,7 +125,9 @@ def to_json(
     movement: Movement | None = None,
 ) -> str:
     """Nested JSON: a ``meta`` block, then one object per group with its full breakdown
-    (and, with ``movement``, its change since the previous run)."""
+    (and, with ``movement``, its change since the previous run). The second-opinion and
+    stability columns, when the frame has them, are per-group keys of the same names;
+    ``meta.stability`` comes from the provenance."""
     out = rounded_frame(frame)
     weights = cfg.effective_weights
     groups = []
@@ -96,6 +152,7 @@ def to_json(
                 "last_intel_review",
             )
         }
+        item |= {key: row[key] for key in (*STABILITY_COLUMNS, *OPINION_COLUMNS) if key in row}
         for key in LIST_COLUMNS:
             item[key] = [v for v in str(row[key]).split(";") if v]
         item["lro_assigned"] = row["lro_assigned"] == "yes"
@@ -123,6 +180,24 @@ def to_json(
     return json.dumps({"meta": meta, "groups": groups}, indent=2, ensure_ascii=False) + "\n"
 
 
+INTERVAL = "p5-p95"
+
+
+def rank_interval(frame: pd.DataFrame) -> pd.Series:
+    """Each group's 5th-95th percentile rank over the weight draws, as "3-9"."""
+    return frame["rank_p5"].astype(str) + "-" + frame["rank_p95"].astype(str)
+
+
+def interval_note(prov: Provenance) -> str:
+    """What the rank interval means, with the draws and seed that produced it."""
+    meta = prov.stability or {}
+    return (
+        f"{INTERVAL} = rank in 90% of {meta.get('draws', '?')} weight draws "
+        f"(seed {meta.get('seed', '?')}); UNSTABLE: band often changes; "
+        "DISAGREE: simpler views differ"
+    )
+
+
 def _md(value: object) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
@@ -132,6 +207,9 @@ def to_markdown(frame: pd.DataFrame, prov: Provenance, summary: dict[str, Any]) 
     out = rounded_frame(frame)
     cols = ["rank", "band", "score", "group_id", "codename", "lead_force", "principal_crime"]
     cols += ["confidence", "flags"]
+    if "rank_p5" in out:
+        out[INTERVAL] = rank_interval(out)
+        cols.insert(3, INTERVAL)
     lines = [f"**{prov.config.config.marking}**", ""]
     lines.append("| " + " | ".join(cols) + " |")
     lines.append("|" + "|".join("---:" if c in ("rank", "score") else "---" for c in cols) + "|")
@@ -140,6 +218,8 @@ def to_markdown(frame: pd.DataFrame, prov: Provenance, summary: dict[str, Any]) 
     lines.append("")
     for name, counts in summary.items():
         lines.append(f"- **{name}**: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    if "rank_p5" in out:
+        lines += ["", f"_{interval_note(prov)}_"]
     lines += ["", f"_{caption(prov)}_", ""]
     return "\n".join(lines)
 
@@ -160,13 +240,23 @@ def rank_table(
     table.add_column("Band", no_wrap=True)
     table.add_column("Score", justify="right", no_wrap=True)
     table.add_column("Min-Max", justify="right", no_wrap=True)
+    spans = rank_interval(out).tolist() if "rank_p5" in out else None
+    if spans is not None:
+        table.add_column(INTERVAL, justify="right", no_wrap=True)
+    moves = (
+        [move_label(t, c) for t, c in zip(out["movement"], out["rank_change"], strict=True)]
+        if "movement" in out
+        else None
+    )
+    if moves is not None:
+        table.add_column("Move", justify="right", no_wrap=True)
     table.add_column("Group", no_wrap=True)
     table.add_column("Codename", max_width=18, overflow="ellipsis", no_wrap=True)
     table.add_column("Force", no_wrap=True)
     table.add_column("Crime", max_width=14, overflow="ellipsis", no_wrap=True)
     table.add_column("C", no_wrap=True)
     table.add_column("Flags", overflow="fold")
-    for row in out.itertuples(index=False):
+    for i, row in enumerate(out.itertuples(index=False)):
         band = str(row.band)
         lifted = "^" if band != str(row.score_band) else ""
         table.add_row(
@@ -174,21 +264,46 @@ def rank_table(
             Text(band + lifted, style=BAND_STYLE.get(band[:1], "")),
             f"{row.score:.1f}",
             f"{row.score_min:.0f}-{row.score_max:.0f}",
+            *([spans[i]] if spans is not None else []),
+            *([moves[i]] if moves is not None else []),
             str(row.group_id),
             str(row.codename),
             str(row.lead_force),
             str(row.principal_crime),
             CONFIDENCE_SHORT.get(str(row.confidence), "?"),
-            str(row.flags).replace(";", " "),
+            " ".join(
+                TABLE_FLAGS.get(f, f) for f in str(row.flags).split(";") if TABLE_FLAGS.get(f, f)
+            ),
         )
     lines = [
         Text(f"{name}: " + "  ".join(f"{k} {v}" for k, v in counts.items()))
         for name, counts in summary.items()
     ]
     legend = Text(
-        "Band^ = lifted by an override rule; C = confidence (High/Medium/Low)", style="dim"
+        "Band^ = lifted by an override rule; C = confidence (High/Medium/Low)\n"
+        "Flags: NOW! active threat to life, OVR override, GAP unknowns could change the band, "
+        "STALE old review, NOLRO no lead officer, NODIS no recent disruption, UNST unstable "
+        "under weight changes, DISAG second-opinion views disagree",
+        style="dim",
     )
+    if spans is not None:
+        legend.append("\n" + interval_note(prov))
+    if moves is not None:
+        legend.append("\nMove = places up (+) or down (-) since the previous run; B = band changed")
     return RichGroup(table, *lines, legend)
+
+
+def move_label(tag: object, change: object) -> Text:
+    """A compact movement cell: ``new``, ``=``, ``+3``, ``-5``, or ``+12B`` for a band change."""
+    tag = str(tag)
+    if tag == "NEW":
+        return Text("new", style="bold cyan")
+    if tag == "SAME" or change is None or change != change:  # NaN / NA: no previous rank
+        return Text("=")
+    places = int(str(change))
+    band = "B" if tag.startswith("BAND_") else ""
+    style = "bold " if band else ""
+    return Text(f"{places:+d}{band}", style=style + ("green" if places > 0 else "red"))
 
 
 def render_text(
@@ -204,3 +319,13 @@ def render_text(
     if fmt is OutputFormat.TABLE:
         raise ValueError("the table format is rendered by rank_table")
     assert_never(fmt)
+
+
+def render_chunks(
+    fmt: OutputFormat, frame: pd.DataFrame, prov: Provenance, summary: dict[str, Any], cfg: Config
+) -> Iterator[str]:
+    """``render_text`` as chunks: CSV streams (a large ranking never sits in memory twice)."""
+    if fmt is OutputFormat.CSV:
+        yield from csv_chunks(frame, prov)
+    else:
+        yield render_text(fmt, frame, prov, summary, cfg)

@@ -23,6 +23,9 @@ from socprio.scoring import Scores
 if TYPE_CHECKING:
     import pandas as pd
 
+    from socprio.stability import SecondOpinion, Stability
+    from socprio.validate import Validated
+
 SCORE_DP = 1
 POINTS_DP = 2
 
@@ -50,6 +53,12 @@ ID_COLUMNS = (
     "last_intel_review",
     "last_disruption_date",
 )
+# Added after ``score_band`` by ``with_stability``: the second-opinion ranks always, the
+# stability columns when the draws were run. Flags after the ``Flag`` ones, in this order.
+OPINION_COLUMNS = ("harm_rank", "attribute_rank")
+STABILITY_COLUMNS = ("rank_p5", "rank_p95", "p_top_k", "p_same_band")
+STABILITY_FLAGS = ("UNSTABLE", "DISAGREE")
+SHARE_DP = 3  # p_top_k and p_same_band: 0.996 must not print as a certain 1.0
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,7 @@ class Provenance:
     input_sha256: str
     as_of: date
     counts: dict[str, int]
+    stability: dict[str, Any] | None = None  # ``stability_meta`` when the draws were run
 
     def meta(self) -> dict[str, Any]:
         """The JSON ``meta`` block."""
@@ -79,7 +89,7 @@ class Provenance:
             "input": {"path": self.input_path, "sha256": self.input_sha256},
             "as_of": self.as_of.isoformat(),
             "counts": self.counts,
-        }
+        } | ({"stability": self.stability} if self.stability is not None else {})
 
 
 def raw_text(value: float, kind: FactorType) -> str:
@@ -87,24 +97,39 @@ def raw_text(value: float, kind: FactorType) -> str:
     return str(raw_texts(np.array([value]), kind)[0])
 
 
-def raw_texts(values: FloatArray, kind: FactorType) -> npt.NDArray[np.str_]:
-    """Raw factor values as written in the export (``U`` for unknown), vectorised."""
-    known = ~np.isnan(values)
+def raw_texts(values: FloatArray, kind: FactorType) -> npt.NDArray[np.object_]:
+    """Raw factor values as written in the export (``U`` for unknown), one string object per
+    distinct value."""
+    filled = np.where(np.isnan(values), -1, values).astype(np.int64)
+    distinct, inverse = np.unique(filled, return_inverse=True)
     if kind is FactorType.BOOLEAN:
-        shown = np.where(values > 0, "yes", "no")
+        labels = ["U" if d < 0 else "yes" if d else "no" for d in distinct.tolist()]
     else:
-        shown = np.nan_to_num(values).astype(np.int64).astype(str)
-    out: npt.NDArray[np.str_] = np.where(known, shown, "U")
-    return out
+        labels = ["U" if d < 0 else str(d) for d in distinct.tolist()]
+    shown: npt.NDArray[np.object_] = np.array(labels, dtype=object)[inverse.reshape(-1)]
+    return shown
+
+
+def shared_text(values: npt.NDArray[Any]) -> npt.NDArray[np.object_]:
+    """Text values as an object array holding one string object per distinct value.
+
+    pandas would otherwise make one string object per cell, which costs hundreds of MB on
+    a large file for columns that hold a handful of distinct values."""
+    import pandas as pd
+
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    shared: npt.NDArray[np.object_] = np.asarray(distinct, dtype=str).astype(object)[codes]
+    return shared
 
 
 def joined(mask: BoolArray, names: Sequence[str]) -> npt.NDArray[np.object_]:
     """Each row's names where ``mask`` is true, ';'-joined (built once per distinct row)."""
     if mask.shape[1] == 0:
         return np.full(len(mask), "", dtype=object)
-    distinct, inverse = np.unique(mask, axis=0, return_inverse=True)
-    text = np.array([";".join(np.asarray(names)[row]) for row in distinct], dtype=object)
-    out: npt.NDArray[np.object_] = text[inverse.reshape(-1)]
+    bits = mask.astype(np.int64) @ (np.int64(1) << np.arange(mask.shape[1], dtype=np.int64))
+    distinct, inverse = np.unique(bits, return_inverse=True)
+    text = [";".join(n for k, n in enumerate(names) if code >> k & 1) for code in distinct.tolist()]
+    out: npt.NDArray[np.object_] = np.array(text, dtype=object)[inverse.reshape(-1)]
     return out
 
 
@@ -128,25 +153,25 @@ def ranking_frame(
         "rank": r.rank[rows],
         "group_id": m.group_id[rows],
         "codename": column("codename"),
-        "band": label[r.effective[rows]],
+        "band": shared_text(label[r.effective[rows]]),
         "score": s.total[rows],
         "score_min": s.score_min[rows],
         "score_max": s.score_max[rows],
         "coverage": s.coverage[rows],
-        "confidence": np.array(["high", "medium", "low"])[m.confidence[rows]],
+        "confidence": shared_text(np.array(["high", "medium", "low"])[m.confidence[rows]]),
         "flags": joined(r.flags[rows], [f.value for f in Flag]),
         "overrides": joined(r.rules[rows], [rule.id for rule in cfg.overrides]),
-        "score_band": label[r.band[rows]],
+        "score_band": shared_text(label[r.band[rows]]),
         "lead_force": column("lead_force"),
-        "status": m.status[rows],
+        "status": shared_text(m.status[rows]),
         "principal_crime": column("principal_crime"),
         "secondary_crimes": listed("secondary_crimes"),
-        "lro_assigned": np.where(m.lro_assigned[rows], "yes", "no"),
+        "lro_assigned": shared_text(np.where(m.lro_assigned[rows], "yes", "no")),
         "opportunity_4p": listed("opportunity_4p"),
-        "grading": gradings(cols)[rows] if len(rows) else np.array([], dtype=str),
-        "last_intel_review": m.last_review[rows].astype(str),
-        "last_disruption_date": np.where(
-            np.isnat(m.last_disruption[rows]), "", m.last_disruption[rows].astype(str)
+        "grading": shared_text(gradings(cols)[rows] if len(rows) else np.array([], dtype=str)),
+        "last_intel_review": shared_text(m.last_review[rows].astype(str)),
+        "last_disruption_date": shared_text(
+            np.where(np.isnat(m.last_disruption[rows]), "", m.last_disruption[rows].astype(str))
         ),
     }
     for g, name in enumerate(s.groups):
@@ -160,17 +185,27 @@ def ranking_frame(
         data[f"{name}_value"] = s.normalised[rows, j]
     for k, name in enumerate(s.weighted):
         data[f"{name}_points"] = s.contributions[rows, k]
-    return pd.DataFrame(data)
+    return pd.DataFrame(data, copy=False)
+
+
+def round_column(name: str, values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """A column's numbers as printed: scores to 0.1 (exactly as banded), shares to
+    SHARE_DP places, other floats (points, coverage, crime-type harm) to 0.01."""
+    if values.dtype.kind != "f":
+        return values
+    if name in ("score", "score_min", "score_max"):
+        return rounded(values)
+    if name in ("p_top_k", "p_same_band"):
+        return np.round(values, SHARE_DP)
+    return np.round(values, POINTS_DP)
 
 
 def rounded_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Round numbers for output only: scores to 0.1, points and coverage to 0.01."""
+    """Round numbers for output only (see ``round_column``)."""
     out = frame.copy()
     for col in out.columns:
-        if col in ("score", "score_min", "score_max"):
-            out[col] = rounded(out[col].to_numpy())  # exactly as banded
-        elif out[col].dtype.kind == "f":  # points, coverage, crime-type harm
-            out[col] = out[col].round(POINTS_DP)
+        if out[col].dtype.kind == "f":
+            out[col] = round_column(col, out[col].to_numpy())
     return out
 
 
@@ -215,6 +250,58 @@ def compute(
     return RankRun(records, m, s, r, ranking_frame(records, m, s, r, cfg))
 
 
+def with_stability(
+    frame: pd.DataFrame, run: RankRun, stab: Stability | None, opinion: SecondOpinion
+) -> pd.DataFrame:
+    """``run``'s ranking frame with the second-opinion ranks, the stability columns when
+    ``stab`` is given, and UNSTABLE / DISAGREE appended to ``flags`` (see OPINION_COLUMNS).
+
+    ``frame`` must be in ``run``'s rank order (``run.frame`` or a copy); applying this twice
+    gives the same result as once.
+    """
+    import pandas as pd
+
+    rows = run.ranking.order
+    if not np.array_equal(frame["group_id"].to_numpy(dtype=str), run.matrix.group_id[rows]):
+        raise ValueError("frame is not in the rank order of this run")
+    added: dict[str, Any] = {}
+    unstable = np.zeros(len(rows), dtype=bool)
+    if stab is not None:
+        added = {
+            "rank_p5": stab.rank_p5[rows],
+            "rank_p95": stab.rank_p95[rows],
+            "p_top_k": stab.p_top_k[rows],
+            "p_same_band": stab.p_same_band[rows],
+        }
+        unstable = stab.unstable[rows]
+    added |= {
+        "harm_rank": opinion.harm_rank[rows],
+        "attribute_rank": opinion.attribute_rank[rows],
+    }
+    base = frame.drop(columns=[c for c in (*OPINION_COLUMNS, *STABILITY_COLUMNS) if c in frame])
+    at = list(base.columns).index("score_band") + 1
+    out = pd.concat(
+        [base.iloc[:, :at], pd.DataFrame(added, index=base.index), base.iloc[:, at:]], axis=1
+    )
+    mask = np.column_stack([run.ranking.flags[rows], unstable, opinion.disagree[rows]])
+    out["flags"] = joined(mask.reshape(len(rows), -1), [*(f.value for f in Flag), *STABILITY_FLAGS])
+    return out
+
+
+def stability_meta(stab: Stability) -> dict[str, Any]:
+    """The ``meta.stability`` block of the exports: settings and the overall agreement."""
+    return {
+        "draws": stab.draws,
+        "seed": stab.seed,
+        "concentration": stab.concentration,
+        "top_k": stab.top_k,
+        "perturbation": stab.perturbation,
+        "spearman_median": round(stab.spearman_median, 4),
+        "spearman_p5": round(stab.spearman_p5, 4),
+        "unstable": int(stab.unstable.sum()),
+    }
+
+
 def filter_frame(
     frame: pd.DataFrame,
     *,
@@ -238,3 +325,15 @@ def filter_frame(
         )
     out = frame[keep]
     return out.head(top) if top is not None else out
+
+
+def run_counts(validated: Validated, *, ranked: int) -> dict[str, int]:
+    """Record counts of a run for the provenance block: read = valid + rejected + blank."""
+    return {
+        "read": validated.read,
+        "valid": len(validated.records),
+        "rejected": validated.invalid,
+        "blank_skipped": validated.blank,
+        "ranked": ranked,
+        **{f"status_{k}": v for k, v in validated.status_counts.items()},
+    }

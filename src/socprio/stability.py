@@ -7,9 +7,10 @@ re-scored with ONE matrix product and re-ranked with one sort along the group ax
 Python loop over groups or draws, only over batches (which bound memory).
 
 Within a draw, ranked groups are ordered by effective sub-band (the draw's sub-band, lifted by
-the same override floors as the baseline), then by the printed score (one decimal place, as in
-``ranking``), then by baseline rank. So a draw equal to the configured weights reproduces the
-baseline order exactly. Band stability is judged at band level (1, 2, ...), not sub-band.
+the same override floors as the baseline), then by the printed score (``ranking.rounded``:
+float noise settled, then one decimal place), then by baseline rank. So a draw equal to the
+configured weights reproduces the baseline order exactly. Band stability is judged at band
+level (1, 2, ...), not sub-band.
 
 Rank intervals are exact order statistics: the 5th percentile is numpy's ``method="lower"``
 and the 95th is ``method="higher"``. They are kept as a running buffer of each group's smallest
@@ -29,7 +30,7 @@ import numpy.typing as npt
 
 from socprio.config import Config
 from socprio.matrix import BoolArray, FactorMatrix, FloatArray, IntArray
-from socprio.ranking import SCORE_DECIMALS, Ranking, sub_band
+from socprio.ranking import SCORE_DECIMALS, Ranking, rounded, sub_band
 from socprio.scoring import Scores
 
 BLOCK_BYTES = 32 * 2**20  # one batch's (draws x groups) float64 block stays under this
@@ -126,10 +127,11 @@ def _effective(base: _Baseline, weights: FloatArray) -> tuple[KeyArray, KeyArray
     """(draws, weighted) weights -> (draws, ranked) effective sub-bands and printed scores."""
     totals = weights @ base.design.T  # the one matrix product per batch
     totals *= 100.0
-    totals *= 10.0**SCORE_DECIMALS  # exactly as np.round(total, SCORE_DECIMALS) scales
-    np.rint(totals, out=totals)
-    np.clip(totals, 0, base.top, out=totals)
-    printed = totals.astype(base.dtype)
+    shown = rounded(totals)  # settled then rounded, exactly as the main ranking prints
+    shown *= 10.0**SCORE_DECIMALS
+    np.rint(shown, out=shown)  # exact: removes the scaling's float noise only
+    np.clip(shown, 0, base.top, out=shown)
+    printed = shown.astype(base.dtype)
     return np.minimum(base.lookup[printed], base.floor), printed
 
 

@@ -1,0 +1,214 @@
+"""``socprio stability``: the "how sure are we?" report. Returns renderables and text; never prints.
+
+Per group: the rank interval over the weight draws, the shares in the top K and in the same
+band, UNSTABLE, and the two second-opinion ranks with DISAGREE. Overall: Spearman's rho
+between the baseline and the draws. Then, per weight, the groups whose band changes when that
+weight alone moves by -p and by +p.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from rich import box
+from rich.console import Group as RichGroup
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from socprio.render import INTERVAL, caption, rank_interval
+from socprio.results import (
+    OPINION_COLUMNS,
+    STABILITY_COLUMNS,
+    Provenance,
+    RankRun,
+    rounded_frame,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from socprio.stability import SecondOpinion, Stability
+
+CODENAME_WIDTH = 16  # the groups table fits 100 columns even with 4-digit ranks
+
+
+def _flagged(frame: pd.DataFrame, flag: str) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Which rows carry ``flag`` in their ';'-joined flags."""
+    marked: np.ndarray[Any, np.dtype[np.bool_]] = (
+        (";" + frame["flags"].astype(str) + ";").str.contains(f";{flag};", regex=False).to_numpy()
+    )
+    return marked
+
+
+def _overall(stab: Stability, opinion: SecondOpinion, run: RankRun) -> str:
+    ranked = len(run.ranking.order)
+    disagree = int(opinion.disagree.sum())
+    return (
+        f"Spearman's rho, baseline vs each draw: median {stab.spearman_median:.3f}, "
+        f"5th percentile {stab.spearman_p5:.3f} (1 = the same order)\n"
+        f"UNSTABLE {int(stab.unstable.sum())} of {ranked} groups; DISAGREE {disagree} of {ranked}"
+    )
+
+
+def groups_table(frame: pd.DataFrame, stab: Stability, *, top: int | None) -> Table:
+    """One row per ranked group (the first ``top``): interval, shares, flags, second opinion."""
+    shown = rounded_frame(frame.head(top) if top is not None else frame)
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        padding=0,  # the box's own space separates columns: 100 columns suffice
+        title="Groups",
+        title_justify="left",
+    )
+    for name in ("#", "Group", "Codename", "Band", INTERVAL, f"P(top {stab.top_k})", "P(band)"):
+        table.add_column(
+            name,
+            justify="left" if name in ("Group", "Codename", "Band") else "right",
+            no_wrap=True,
+            max_width=CODENAME_WIDTH if name == "Codename" else None,
+            overflow="ellipsis",
+        )
+    table.add_column("Unstable", no_wrap=True)
+    table.add_column("Harm #", justify="right", no_wrap=True)
+    table.add_column("Attr #", justify="right", no_wrap=True)
+    table.add_column("Disagree", no_wrap=True)
+    spans = rank_interval(shown).tolist()
+    unstable = _flagged(shown, "UNSTABLE")
+    disagree = _flagged(shown, "DISAGREE")
+    for i, row in enumerate(shown.itertuples(index=False)):
+        table.add_row(
+            str(row.rank),
+            str(row.group_id),
+            str(row.codename),
+            str(row.band),
+            spans[i],
+            f"{row.p_top_k:.2f}",
+            f"{row.p_same_band:.2f}",
+            "UNSTABLE" if unstable[i] else "",
+            str(row.harm_rank),
+            str(row.attribute_rank),
+            "DISAGREE" if disagree[i] else "",
+        )
+    return table
+
+
+def sensitivity_table(run: RankRun, stab: Stability) -> Table:
+    """Per weighted factor: its effective weight and the groups whose band changes at -p, +p."""
+    p = f"{stab.perturbation:.0%}"
+    ids = run.matrix.group_id
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+        title=f"One weight at a time (+/-{p}, others renormalised): groups changing band",
+        title_justify="left",
+    )
+    table.add_column("Factor", no_wrap=True)
+    table.add_column("Weight", justify="right", no_wrap=True)
+    table.add_column(f"At -{p}", overflow="fold", ratio=1)
+    table.add_column(f"At +{p}", overflow="fold", ratio=1)
+    for item in stab.sensitivity:
+        table.add_row(
+            item.factor,
+            f"{item.weight:.4f}",
+            " ".join(ids[item.down].tolist()) or "-",
+            " ".join(ids[item.up].tolist()) or "-",
+        )
+    return table
+
+
+def report_text(
+    frame: pd.DataFrame,
+    run: RankRun,
+    stab: Stability,
+    opinion: SecondOpinion,
+    prov: Provenance,
+    *,
+    top: int | None = None,
+) -> RenderableType:
+    """The whole report for a 100-column terminal: head, groups, overall, one at a time."""
+    cfg = prov.config.config
+    harm = cfg.groups[opinion.harm_group].label
+    head = Text.assemble(
+        (cfg.marking, "bold"),
+        f"\nHow sure are we? {stab.draws:,} weight vectors drawn around the configured ones "
+        f"(Dirichlet, concentration {stab.concentration:g}, seed {stab.seed}); every group "
+        "re-scored and re-ranked in each.",
+    )
+    shown = len(frame) if top is None else min(top, len(frame))
+    legend = Text(
+        f"{INTERVAL} = rank in 90% of draws; P(top {stab.top_k}) = share of draws in the top "
+        f"{stab.top_k}; P(band) = share of draws in the same band\n"
+        f"UNSTABLE = band changes in more than {cfg.stability.unstable_share:.0%} of draws: "
+        "the band rests on the exact weights\n"
+        f"Harm # = rank by {harm} points alone; Attr # = rank by the share of factors at or "
+        "above their midpoint (OCGM-style)\n"
+        f"DISAGREE = Harm # or Attr # more than {cfg.stability.disagree_places} places from #: "
+        "worth an analyst's look",
+        style="dim",
+    )
+    return RichGroup(
+        head,
+        groups_table(frame, stab, top=top),
+        Text(f"Showing {shown} of {len(frame)} ranked groups.", style="dim"),
+        legend,
+        Text(_overall(stab, opinion, run)),
+        sensitivity_table(run, stab),
+        Text(caption(prov), style="dim"),
+    )
+
+
+def report_data(
+    frame: pd.DataFrame, run: RankRun, stab: Stability, opinion: SecondOpinion, prov: Provenance
+) -> dict[str, Any]:
+    """Everything in the report, for every ranked group, as plain JSON-ready data."""
+    out = rounded_frame(frame)
+    unstable = _flagged(out, "UNSTABLE").tolist()
+    disagree = _flagged(out, "DISAGREE").tolist()
+    keys = ["rank", "group_id", "codename", "band", *STABILITY_COLUMNS, *OPINION_COLUMNS]
+    groups = [
+        {key: row[key] for key in keys}
+        | {
+            "unstable": unstable[i],
+            "disagree": disagree[i],
+            "flags": [f for f in str(row["flags"]).split(";") if f],
+        }
+        for i, row in enumerate(out[[*keys, "flags"]].to_dict(orient="records"))
+    ]
+    ids = run.matrix.group_id
+    cfg = prov.config.config
+    return {
+        "meta": prov.meta(),
+        "overall": {
+            "spearman_median": round(stab.spearman_median, 4),
+            "spearman_p5": round(stab.spearman_p5, 4),
+            "unstable": int(stab.unstable.sum()),
+            "disagree": int(opinion.disagree.sum()),
+            "ranked": len(run.ranking.order),
+        },
+        "second_opinion": {
+            "harm_group": opinion.harm_group,
+            "disagree_places": cfg.stability.disagree_places,
+        },
+        "groups": groups,
+        "one_at_a_time": [
+            {
+                "factor": item.factor,
+                "weight": round(item.weight, 6),
+                "perturbation": stab.perturbation,
+                "down": ids[item.down].tolist(),
+                "up": ids[item.up].tolist(),
+            }
+            for item in stab.sensitivity
+        ],
+    }
+
+
+def report_json(
+    frame: pd.DataFrame, run: RankRun, stab: Stability, opinion: SecondOpinion, prov: Provenance
+) -> str:
+    """``report_data`` as indented JSON text."""
+    data = report_data(frame, run, stab, opinion, prov)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
