@@ -251,3 +251,27 @@ def test_sample_file_regenerates_identically() -> None:
     code, out, _ = run("sample")
     assert code == 0
     assert out.encode("utf-8") == SAMPLE.read_bytes()
+
+
+def test_rank_xlsx_needs_an_output_file_and_writes_a_workbook(tmp_path: Path) -> None:
+    code, _, err = run("rank", str(SAMPLE), *AS_OF, "-f", "xlsx")
+    assert code == ExitCode.USAGE and "--output" in err
+    target = tmp_path / "tasking.xlsx"
+    code, out, _ = run("rank", str(SAMPLE), *AS_OF, "-f", "xlsx", "-o", str(target), "-q")
+    assert code == 0 and out == ""
+    from openpyxl import load_workbook
+
+    book = load_workbook(target)
+    assert book.sheetnames == ["Ranking", "Breakdown", "Summary", "Method"]
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_report_writes_a_self_contained_pack(tmp_path: Path) -> None:
+    target = tmp_path / "pack.html"
+    code, out, _ = run("report", str(SAMPLE), *AS_OF, "-o", str(target), "--stability", "50", "-q")
+    assert code == 0 and out == ""
+    html = target.read_text(encoding="utf-8")
+    assert "http://" not in html and "https://" not in html and "<script" not in html
+    assert html.count("OFFICIAL-SENSITIVE") >= 2
+    first = json.loads(run("rank", str(SAMPLE), *AS_OF, "-f", "json", "-q")[1])["groups"][0]
+    assert first["group_id"] in html

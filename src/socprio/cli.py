@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -21,13 +22,14 @@ from typer.core import TyperGroup
 
 from socprio import __version__
 from socprio.errors import ExitCode, SocprioError, UsageError
+from socprio.formats import OutputFormat
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from socprio.config import LoadedConfig
     from socprio.history import Movement
-    from socprio.results import RankRun
+    from socprio.results import Provenance, RankRun
     from socprio.stability import SecondOpinion, Stability
     from socprio.validate import Validated
 
@@ -91,15 +93,6 @@ class ReportFormat(StrEnum):
 
     TEXT = "text"
     JSON = "json"
-
-
-class OutputFormatOpt(StrEnum):
-    """Output of ``rank`` (mirrors render.OutputFormat without importing it on --help)."""
-
-    TABLE = "table"
-    CSV = "csv"
-    JSON = "json"
-    MARKDOWN = "markdown"
 
 
 class SchemaFormat(StrEnum):
@@ -294,8 +287,8 @@ def rank(
         bool, typer.Option("--include-dormant", help="Rank dormant groups too.")
     ] = False,
     format: Annotated[
-        OutputFormatOpt, typer.Option("--format", "-f", help="Output format.")
-    ] = OutputFormatOpt.TABLE,
+        OutputFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = OutputFormat.TABLE,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here (atomically); - for stdout.")
     ] = None,
@@ -319,67 +312,193 @@ def rank(
     quiet: QuietOpt = False,
 ) -> None:
     """Score, band and rank the active groups for tasking."""
-    from socprio.render import OutputFormat, rank_table, render_chunks
-    from socprio.results import (
-        Provenance,
-        compute,
-        filter_frame,
-        run_counts,
-        stability_meta,
-        summary,
-        with_stability,
-    )
-
     cfg = _config(config)
     day = parse_as_of(as_of, date.today())
-    fmt = OutputFormat(format.value)
-    if fmt is OutputFormat.TABLE and output is not None and str(output) != "-":
-        raise UsageError("the table format is for the terminal; use -f csv, json or markdown")
+    to_stdout = output is None or str(output) == "-"
+    if format is OutputFormat.XLSX and to_stdout:
+        raise UsageError("xlsx is a workbook: give --output FILE.xlsx")
+    if format is OutputFormat.TABLE and not to_stdout:
+        raise UsageError("the table format is for the terminal; use -f csv, json, markdown or xlsx")
+    ranked = _rank_pipeline(
+        input,
+        cfg,
+        as_of=day,
+        encoding=encoding,
+        delimiter=delimiter,
+        include_dormant=include_dormant,
+        draws=stability,
+        seed=seed,
+        previous=previous,
+        archive=archive,
+        quiet=quiet,
+    )
+    from socprio.results import filter_frame
+
+    frame = filter_frame(ranked.full, force=force, crime=crime, strand=strand, top=top)
+    ranked.prov.counts["shown"] = len(frame)
+    if archive is not None:
+        from socprio.archive import archive_ranking
+
+        archive_ranking(
+            archive, frame=ranked.full, movement=ranked.moved, prov=ranked.prov, argv=sys.argv
+        )
+    _show(format, frame, ranked, output, cfg)
+    if not quiet:
+        _stderr(_ranked_line(ranked, include_dormant=include_dormant))
+
+
+@dataclass
+class _Ranked:
+    """What the rank pipeline produced: the full table, movement, provenance and stability."""
+
+    full: pd.DataFrame
+    moved: Movement | None
+    prov: Provenance
+    stab: Stability | None
+
+
+def _rank_pipeline(
+    path: str,
+    cfg: LoadedConfig,
+    *,
+    as_of: date,
+    encoding: str,
+    delimiter: str,
+    include_dormant: bool,
+    draws: int,
+    seed: int,
+    previous: Path | None,
+    archive: Path | None,
+    quiet: bool,
+) -> _Ranked:
+    """Load, validate (all or nothing), score, rank, assess and compare with the last run."""
+    from socprio.results import Provenance, compute, run_counts, stability_meta, with_stability
+
     input_sha, validated = _load(
-        input, cfg, as_of=day, encoding=encoding, delimiter=delimiter, values=False
+        path, cfg, as_of=as_of, encoding=encoding, delimiter=delimiter, values=False
     )
     _require_valid(validated, quiet=quiet)
-    run = compute(validated.records, cfg.config, as_of=day, include_dormant=include_dormant)
-    stab, opinion = _assess(run, cfg, draws=stability, seed=seed, quiet=quiet)
+    run = compute(validated.records, cfg.config, as_of=as_of, include_dormant=include_dormant)
+    stab, opinion = _assess(run, cfg, draws=draws, seed=seed, quiet=quiet)
     assessed = with_stability(run.frame, run, stab, opinion)
     counts = run_counts(validated, ranked=len(run.ranking.order))
     source = validated.source
     del run, validated  # only the table is needed from here: free the records and arrays
-    moved = _movement(assessed, previous=previous, archive=archive, as_of=day)
-    full = moved.frame if moved else assessed
-    frame = filter_frame(full, force=force, crime=crime, strand=strand, top=top)
-    counts["shown"] = len(frame)
+    moved = _movement(assessed, previous=previous, archive=archive, as_of=as_of)
     meta = stability_meta(stab) if stab is not None else None
-    prov = Provenance(__version__, cfg, source, input_sha, day, counts, meta)
-    if archive is not None:
-        from socprio.archive import archive_ranking
+    prov = Provenance(__version__, cfg, source, input_sha, as_of, counts, meta)
+    return _Ranked(moved.frame if moved else assessed, moved, prov, stab)
 
-        archive_ranking(archive, frame=full, movement=moved, prov=prov, argv=sys.argv)
+
+def _show(
+    fmt: OutputFormat, frame: pd.DataFrame, ranked: _Ranked, output: Path | None, cfg: LoadedConfig
+) -> None:
+    """Print the table, or write the chosen format to stdout or (atomically) to ``output``."""
+    from socprio.results import summary
+
     summ = summary(frame)
     if fmt is OutputFormat.TABLE:
         from rich.console import Console
 
+        from socprio.table import rank_table
+
         console = Console(width=100 if not sys.stdout.isatty() else min(100, _term_width()))
-        console.print(rank_table(frame, prov, summ, boxes=console.is_terminal))
-        if moved is not None:
+        console.print(rank_table(frame, ranked.prov, summ, boxes=console.is_terminal))
+        if ranked.moved is not None:
             from socprio.history import render_changes_text
 
-            console.print(render_changes_text(moved), markup=False, highlight=False)
+            text = render_changes_text(ranked.moved)
+            console.print(text, markup=False, highlight=False)
+    elif fmt is OutputFormat.XLSX:
+        from socprio.files import write_output
+        from socprio.xlsx import workbook_bytes
+
+        counts = ranked.moved.counts() if ranked.moved else None
+        data = workbook_bytes(frame, ranked.prov, summ, cfg.config, movement_counts=counts)
+        if output is None:
+            raise UsageError("xlsx is a workbook: give --output FILE.xlsx")
+        write_output(output, data, mode=cfg.config.output.mode)
     else:
-        text = render_chunks(fmt, frame, prov, summ, cfg.config)
-        _emit(text, output, mode=cfg.config.output.mode, bom=fmt is OutputFormat.CSV)
-    if not quiet:
-        _stderr(
-            f"{source}: ranked {counts['ranked']} of {counts['read']} records read"
-            f" ({counts['blank_skipped']} blank skipped; {counts['status_dormant']} dormant "
-            f"and {counts['status_archived']} archived"
-            f"{' (dormant ranked)' if include_dormant else ' not ranked'})"
+        from socprio.render import render_chunks
+
+        text_chunks = render_chunks(fmt, frame, ranked.prov, summ, cfg.config)
+        _emit(text_chunks, output, mode=cfg.config.output.mode, bom=fmt is OutputFormat.CSV)
+
+
+def _ranked_line(ranked: _Ranked, *, include_dormant: bool) -> str:
+    """The stderr summary of a run: what was read, ranked and set aside."""
+    counts = ranked.prov.counts
+    line = (
+        f"{ranked.prov.input_path}: ranked {counts['ranked']} of {counts['read']} records read"
+        f" ({counts['blank_skipped']} blank skipped; {counts['status_dormant']} dormant "
+        f"and {counts['status_archived']} archived"
+        f"{' (dormant ranked)' if include_dormant else ' not ranked'})"
+    )
+    if ranked.stab is not None:
+        line += (
+            f"\nstability: {ranked.stab.draws} draws, Spearman median "
+            f"{ranked.stab.spearman_median:.3f}, p5 {ranked.stab.spearman_p5:.3f}"
         )
-        if stab is not None:
-            _stderr(
-                f"stability: {stab.draws} draws, Spearman median {stab.spearman_median:.3f}, "
-                f"p5 {stab.spearman_p5:.3f}"
-            )
+    return line
+
+
+@app.command()
+def report(
+    input: InputArg,
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")],
+    config: ConfigOpt = None,
+    as_of: AsOfOpt = None,
+    top: Annotated[int, typer.Option("--top", "-n", min=1, help="Groups in the chart.")] = 20,
+    archive: Annotated[
+        Path | None,
+        typer.Option(
+            "--archive",
+            help="Read the weekly archive for movement (nothing is written to it).",
+            file_okay=False,
+        ),
+    ] = None,
+    previous: Annotated[
+        Path | None,
+        typer.Option("--previous", help="An earlier ranking (csv/json) to show movement against."),
+    ] = None,
+    stability: Annotated[
+        int | None,
+        typer.Option(
+            "--stability", min=0, help="Weight draws for rank intervals; default from the config."
+        ),
+    ] = None,
+    seed: SeedOpt = 0,
+    include_dormant: Annotated[
+        bool, typer.Option("--include-dormant", help="Rank dormant groups too.")
+    ] = False,
+    encoding: EncodingOpt = "utf-8",
+    delimiter: DelimiterOpt = ",",
+    quiet: QuietOpt = False,
+) -> None:
+    """Write the one-page tasking pack: a self-contained HTML file that prints on A4."""
+    from socprio.pack import pack_html
+    from socprio.results import summary
+
+    cfg = _config(config)
+    ranked = _rank_pipeline(
+        input,
+        cfg,
+        as_of=parse_as_of(as_of, date.today()),
+        encoding=encoding,
+        delimiter=delimiter,
+        include_dormant=include_dormant,
+        draws=cfg.config.stability.draws if stability is None else stability,
+        seed=seed,
+        previous=previous,
+        archive=archive,
+        quiet=quiet,
+    )
+    html = pack_html(
+        ranked.full, ranked.prov, summary(ranked.full), cfg.config, top=top, movement=ranked.moved
+    )
+    _emit(html, output, mode=cfg.config.output.mode, bom=False)
+    if not quiet:
+        _stderr(_ranked_line(ranked, include_dormant=include_dormant))
 
 
 @app.command()
@@ -459,6 +578,8 @@ def _movement(
     frame: pd.DataFrame, *, previous: Path | None, archive: Path | None, as_of: date
 ) -> Movement | None:
     """Movement against --previous, else the archive's latest run before ``as_of``, if any."""
+    if previous is None and archive is None:
+        return None
     from socprio.archive import load_ranking, previous_run
     from socprio.history import movement
 

@@ -11,7 +11,13 @@ from pathlib import Path
 
 from socprio.csvread import CsvTable, read_table
 from socprio.errors import IOFailure, NoInputError
-from socprio.safeio import atomic_write_text, directory_lock, sweep_stale_temps, terminate_as_exit
+from socprio.safeio import (
+    atomic_write_bytes,
+    atomic_write_text,
+    directory_lock,
+    sweep_stale_temps,
+    terminate_as_exit,
+)
 
 STDIN = "-"
 
@@ -52,13 +58,19 @@ def read_input(path: str, *, encoding: str = "utf-8", delimiter: str = ",") -> I
     return InputFile(table=table, sha256=hashlib.sha256(data).hexdigest())
 
 
-def write_output(path: Path, text: str | Iterable[str], *, mode: int, bom: bool = False) -> None:
+def write_output(
+    path: Path, data: bytes | str | Iterable[str], *, mode: int, bom: bool = False
+) -> None:
     """Atomically replace ``path`` under an exclusive lock on its directory.
 
-    A concurrent run gets LockedError (75) and touches nothing; on any failure, SIGTERM
-    included, the previous file is intact and no temporary file is left.
+    ``data`` is bytes (written as they are) or text, whole or in chunks (UTF-8, with a BOM
+    when ``bom``). A concurrent run gets LockedError (75) and touches nothing; on any failure,
+    SIGTERM included, the previous file is intact and no temporary file is left.
     """
     directory = path.parent if str(path.parent) else Path()
     with terminate_as_exit(), directory_lock(directory):
         sweep_stale_temps(directory)
-        atomic_write_text(path, text, mode=mode, bom=bom)
+        if isinstance(data, bytes):
+            atomic_write_bytes(path, data, mode=mode)
+        else:
+            atomic_write_text(path, data, mode=mode, bom=bom)

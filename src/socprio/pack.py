@@ -1,0 +1,556 @@
+"""The tasking pack: one self-contained HTML file for the weekly tasking meeting.
+
+Pure: returns the HTML text; the shell writes it. Force networks are closed, so the file makes
+no network request: no scripts, links, fonts or external ``url()``; charts are matplotlib SVG
+inlined with text drawn as paths (no font is referenced), and a Content-Security-Policy forbids
+fetching anything. All text is HTML-escaped. The same input gives the same bytes (fixed SVG
+hash salt, no dates in the SVG metadata). Printed on A4, the marking is at the top and bottom of
+the document and in the page margins of every page.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from socprio.render import caption
+from socprio.results import Provenance, rounded_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.typing import RcKeyType
+
+    from socprio.config import Config
+    from socprio.history import Movement
+
+GROUP_COLOURS = ("#B2182B", "#2166AC", "#5AAE61", "#8073AC", "#E08214", "#666666")
+BAND_COLOURS = {1: "#C0392B", 2: "#E69F00", 3: "#4D9A5B"}
+OTHER_BAND_COLOUR = "#9E9E9E"
+BAND_CLASSES = {1: "b1", 2: "b2", 3: "b3"}
+FLAGS: tuple[tuple[str, str], ...] = (
+    ("ACTION_NOW", "active threat to life: act now"),
+    ("GAP", "missing intelligence could change the band"),
+    ("STALE", "intelligence review is overdue"),
+    ("NO_LRO", "Band 1-2 without a lead responsible officer"),
+    ("NO_DISRUPTION", "Band 1 with no recent disruption"),
+    ("UNSTABLE", "band changes under plausible weights"),
+    ("DISAGREE", "harm-only or attribute view ranks it far away"),
+)
+STABILITY_FLAGS = {"UNSTABLE": "p_same_band", "DISAGREE": "harm_rank"}
+LABEL_CHARS = 24
+SVG_SALT = "socprio-pack"
+CHART_WIDTH_IN = 7.2  # A4 less 12 mm margins is 7.32 in
+_ARROWS = {"NEW": "new", "SAME": "="}
+_BAND = re.compile(r"^(\d+)")
+_ID = re.compile(r'\bid="([^"]+)"')
+_URL_REF = re.compile(r"url\(#([^)]+)\)")
+_HREF_REF = re.compile(r'href="#([^"]+)"')
+_XMLNS = re.compile(r'\sxmlns(?::\w+)?="[^"]*"')
+_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
+_COMMENT = re.compile(r"<!--.*?-->\s*", re.DOTALL)  # matplotlib escapes "--" inside comments
+
+
+def esc(value: object) -> str:
+    """HTML-escape any value's text (quotes included)."""
+    return html.escape(str(value), quote=True)
+
+
+def band_number(label: str) -> int | None:
+    """The band number of a label such as ``2B`` (None when it has none)."""
+    found = _BAND.match(label)
+    return int(found.group(1)) if found else None
+
+
+def band_class(label: str) -> str:
+    """The CSS class that colours a band cell."""
+    number = band_number(label)
+    return BAND_CLASSES.get(number, "bx") if number is not None else "bx"
+
+
+def band_colour(number: int) -> str:
+    """The chart colour of a band number."""
+    return BAND_COLOURS.get(number, OTHER_BAND_COLOUR)
+
+
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string: anything but letters, digits and spaces hex-escaped."""
+    return '"' + "".join(c if c.isalnum() or c == " " else f"\\{ord(c):06x}" for c in text) + '"'
+
+
+def movement_label(row: Mapping[str, Any]) -> str:
+    """``new``, ``=``, ``▲3`` or ``▼2`` from the movement columns ('' when absent)."""
+    tag = str(row.get("movement") or "")
+    if not tag or tag in ("nan", "<NA>"):
+        return ""
+    if tag in _ARROWS:
+        return _ARROWS[tag]
+    change = row.get("rank_change")
+    try:
+        step = int(change) if change is not None else 0
+    except (TypeError, ValueError):
+        step = 0
+    if step > 0:
+        return f"▲{step}"
+    if step < 0:
+        return f"▼{-step}"
+    return "="
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of ``frame`` as dicts keyed by column name."""
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+def percent(share: object) -> str:
+    """A probability as a percentage; never rounded up to a certain 100% or down to 0%."""
+    value = float(str(share))
+    shown = f"{value:.0%}"
+    if (shown == "100%" and value < 1) or (shown == "0%" and value > 0):
+        shown = f"{value:.1%}"
+    return shown
+
+
+def _short(text: str, limit: int = LABEL_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def bar_label(row: Mapping[str, Any]) -> str:
+    """``rank group_id codename (band, movement)`` for the top-N chart."""
+    moved = movement_label(row)
+    inside = f"{row['band']}, {moved}" if moved else str(row["band"])
+    return f"{row['rank']} {row['group_id']} {_short(str(row['codename']))} ({inside})"
+
+
+# --- charts ----------------------------------------------------------------------------------
+
+
+def _rc(salt: str) -> dict[RcKeyType, Any]:
+    """matplotlib settings: paths for text (no fonts referenced), bundled font, fixed ids."""
+    return {
+        "svg.fonttype": "path",
+        "svg.hashsalt": salt,
+        "font.family": "DejaVu Sans",
+        "font.size": 7.5,
+        "text.parse_math": False,  # a '$' in a codename is text, not mathtext
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    }
+
+
+def svg_inline(fig: Figure, prefix: str, *, label: str) -> str:
+    """The figure as an inline ``<svg>``: no prolog, namespaces or metadata; ids prefixed."""
+    buffer = io.StringIO()
+    fig.savefig(
+        buffer,
+        format="svg",
+        metadata={"Date": None, "Creator": None, "Format": None, "Type": None},
+    )
+    text = buffer.getvalue()
+    text = _COMMENT.sub("", _METADATA.sub("", text[text.index("<svg") :]))
+    text = _XMLNS.sub("", text).replace("xlink:href=", "href=")
+    text = _ID.sub(lambda m: f'id="{prefix}-{m.group(1)}"', text)
+    text = _URL_REF.sub(lambda m: f"url(#{prefix}-{m.group(1)})", text)
+    text = _HREF_REF.sub(lambda m: f'href="#{prefix}-{m.group(1)}"', text)
+    text = text.replace("<svg ", f'<svg class="chart" role="img" aria-label="{esc(label)}" ', 1)
+    if "http:" in text or "https:" in text:  # never reference the network
+        raise ValueError("the chart SVG references a URL")
+    return text.strip()
+
+
+def _new_figure(width: float, height: float) -> tuple[Figure, Axes]:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def top_chart(top: pd.DataFrame, cfg: Config) -> str:
+    """Horizontal bars of the top groups, stacked by factor-group points, rank 1 at the top."""
+    import matplotlib as mpl
+
+    with mpl.rc_context(_rc(f"{SVG_SALT}-top")):
+        fig, ax = _new_figure(CHART_WIDTH_IN, 0.9 + 0.21 * len(top))
+        rows = records(top)
+        y = list(range(len(rows)))
+        left = [0.0] * len(rows)
+        for i, (group, grp) in enumerate(cfg.groups.items()):
+            points = [float(r[f"{group}_points"]) for r in rows]
+            ax.barh(
+                y,
+                points,
+                left=left,
+                height=0.72,
+                color=GROUP_COLOURS[i % len(GROUP_COLOURS)],
+                label=grp.label,
+            )
+            left = [a + b for a, b in zip(left, points, strict=True)]
+        for yi, r in zip(y, rows, strict=True):
+            ax.text(
+                float(r["score"]) + 0.8,
+                yi,
+                f"{float(r['score']):.1f}",
+                va="center",
+                bbox={"facecolor": "#FFFFFF", "edgecolor": "none", "pad": 0.3},
+            )
+        for band in cfg.bands[:-1]:
+            ax.axvline(band.min, color="#444444", linewidth=0.6, linestyle=(0, (3, 2)))
+            ax.text(band.min + 0.6, -0.9, f"Band {band.band} ≥ {band.min:g}", fontsize=6.5)
+        ax.set_yticks(y, [bar_label(r) for r in rows])
+        for tick, r in zip(ax.get_yticklabels(), rows, strict=True):
+            tick.set_color(_label_colour(str(r["band"])))
+        ax.set_ylim(len(rows) - 0.5, -1.3)
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("score (0-100) = sum of factor-group points")
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=len(cfg.groups), frameon=False)
+        return svg_inline(fig, "top", label=f"Top {len(rows)} groups by score")
+
+
+def _label_colour(band: str) -> str:
+    number = band_number(band)
+    return "#8B0000" if number == 1 else "#111111"
+
+
+def band_counts(frame: pd.DataFrame, column: str) -> tuple[list[str], list[int], list[list[int]]]:
+    """Categories (largest first), band numbers, and counts[category][band]."""
+    bands = [band_number(str(b)) for b in frame["band"]]
+    numbers = sorted({b for b in bands if b is not None})
+    table: dict[str, dict[int, int]] = {}
+    for value, number in zip(map(str, frame[column]), bands, strict=True):
+        if number is not None:
+            per = table.setdefault(value, {})
+            per[number] = per.get(number, 0) + 1
+    order = sorted(table, key=lambda k: (-sum(table[k].values()), k))
+    return order, numbers, [[table[k].get(n, 0) for n in numbers] for k in order]
+
+
+def band_chart(frame: pd.DataFrame, column: str, title: str) -> str:
+    """Horizontal bars of groups per ``column`` value, stacked by band number."""
+    import matplotlib as mpl
+
+    categories, numbers, counts = band_counts(frame, column)
+    with mpl.rc_context(_rc(f"{SVG_SALT}-{column}")):
+        fig, ax = _new_figure(CHART_WIDTH_IN / 2 - 0.1, 0.95 + 0.2 * len(categories))
+        y = list(range(len(categories)))
+        left = [0] * len(categories)
+        big = max((sum(row) for row in counts), default=1) * 0.06  # narrower: no number inside
+        for j, number in enumerate(numbers):
+            widths = [row[j] for row in counts]
+            bars = ax.barh(y, widths, left=left, height=0.7, color=band_colour(number))
+            ax.bar_label(
+                bars,
+                labels=[str(w) if w >= big else "" for w in widths],
+                label_type="center",
+                fontsize=6.5,
+                color="#FFFFFF",
+            )
+            left = [a + b for a, b in zip(left, widths, strict=True)]
+        for yi, total in zip(y, left, strict=True):
+            ax.text(total + 0.5, yi, str(total), va="center", fontsize=6.5)
+        ax.set_yticks(y, [_short(c, 20) for c in categories])
+        ax.set_ylim(len(categories) - 0.5, -0.5)
+        ax.set_xlim(0, max(left, default=1) * 1.12 + 1)
+        ax.set_title(title, loc="left", fontsize=8)
+        ax.set_xlabel("groups (stacked by band: " + ", ".join(f"{n}" for n in numbers) + ")")
+        return svg_inline(fig, column.replace("_", "-"), label=title)
+
+
+# --- html ------------------------------------------------------------------------------------
+
+CSS = """
+@page { size: A4; margin: 12mm;
+  @top-center { content: MARKING; font: bold 8pt sans-serif; }
+  @bottom-center { content: MARKING; font: bold 8pt sans-serif; }
+  @bottom-right { content: counter(page) " / " counter(pages); font: 7pt sans-serif; } }
+* { box-sizing: border-box; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+html { background: #ffffff; }
+body { font-family: sans-serif; font-size: 9pt; color: #111111; margin: 0 auto;
+  max-width: 186mm; line-height: 1.3; }
+@media screen { body { padding: 8mm 0; } }
+.marking { text-align: center; font-weight: bold; letter-spacing: 0.08em; border: 2px solid #000;
+  padding: 1.5mm; margin: 0 0 3mm; }
+.marking.bottom { margin: 4mm 0 0; }
+h1 { font-size: 15pt; margin: 0 0 1mm; }
+h2 { font-size: 11pt; margin: 5mm 0 2mm; border-bottom: 1px solid #444; break-after: avoid; }
+h3 { font-size: 9pt; margin: 2mm 0 1mm; break-after: avoid; }
+p { margin: 0 0 2mm; }
+.sub { color: #333333; }
+.keys span { display: inline-block; margin-right: 4mm; }
+figure { margin: 0 0 3mm; break-inside: avoid; }
+svg.chart { width: 100%; height: auto; display: block; }
+.pair { display: grid; grid-template-columns: 1fr 1fr; gap: 3mm; }
+table { border-collapse: collapse; width: 100%; font-size: 7.5pt; margin-bottom: 2mm; }
+thead { display: table-header-group; }
+tr { break-inside: avoid; }
+th, td { text-align: left; padding: 0.4mm 1.2mm; border-bottom: 0.5px solid #bbbbbb;
+  vertical-align: top; white-space: nowrap; }
+td:last-child { white-space: normal; }
+th { background: #e6e6e6; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.b1 { background: #f4c7c3; } .b2 { background: #fce8b2; } .b3 { background: #d9ead3; }
+.bx { background: #e7e6e6; }
+.flags { columns: 2; column-gap: 5mm; }
+.flag { break-inside: avoid-column; margin-bottom: 3mm; }
+.flag.long { break-inside: auto; }
+.act { color: #8b0000; }
+.none { color: #555555; font-style: italic; }
+.method { font-size: 7pt; color: #222222; }
+.method table { font-size: 7pt; width: auto; }
+.method td { white-space: normal; }
+.method .cols { display: grid; grid-template-columns: auto auto; gap: 3mm;
+  align-items: start; }
+code { font-family: monospace; font-size: 7pt; word-break: break-all; }
+"""
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: set[int]) -> str:
+    """An HTML table from pre-rendered cell markup (cells are escaped by the caller)."""
+
+    def cls(i: int) -> str:
+        return ' class="n"' if i in numeric else ""
+
+    head = "".join(f"<th{cls(i)}>{h}</th>" for i, h in enumerate(header))
+    body = "".join(
+        "<tr>" + "".join(f"<td{cls(i)}>{c}</td>" for i, c in enumerate(row)) + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _band_cell(label: str, score_band: str | None = None) -> str:
+    lifted = "^" if score_band is not None and score_band != label else ""
+    return f'<span class="{band_class(label)}">&nbsp;{esc(label)}{lifted}&nbsp;</span>'
+
+
+def has_stability(frame: pd.DataFrame) -> bool:
+    """Whether rank intervals were computed for this frame."""
+    return {"rank_p5", "rank_p95"} <= set(frame.columns)
+
+
+def flag_cell(flags: str) -> str:
+    """The flags of a group, space-separated, ACTION_NOW in bold."""
+    return " ".join(
+        f'<b class="act">{esc(f)}</b>' if f == "ACTION_NOW" else esc(f)
+        for f in flags.split(";")
+        if f
+    )
+
+
+def top_table(top: pd.DataFrame, cfg: Config) -> str:
+    """The top-N table: band, score, points per group, movement and rank interval if present."""
+    moved = "movement" in top.columns
+    stable = has_stability(top)
+    header = ["Rank", "Group", "Codename", "Band", "Score", "Min-max"]
+    header += [
+        f'<abbr title="{esc(g.label)}">{esc(k.title())}</abbr>' for k, g in cfg.groups.items()
+    ]
+    header += ["Move"] if moved else []
+    header += ["Rank 5-95%"] if stable else []
+    header += ["P(top)"] if "p_top_k" in top.columns else []
+    header += ["Flags"]
+    rows = []
+    for r in records(top):
+        cells = [
+            esc(r["rank"]),
+            esc(r["group_id"]),
+            esc(r["codename"]),
+            _band_cell(str(r["band"]), str(r.get("score_band", r["band"]))),
+            f"{float(r['score']):.1f}",
+            f"{float(r['score_min']):.0f}-{float(r['score_max']):.0f}",
+        ]
+        cells += [f"{float(r[f'{g}_points']):.1f}" for g in cfg.groups]
+        cells += [esc(movement_label(r))] if moved else []
+        cells += [esc(f"{r['rank_p5']}-{r['rank_p95']}")] if stable else []
+        cells += [percent(r["p_top_k"])] if "p_top_k" in top.columns else []
+        cells += [flag_cell(str(r["flags"]))]
+        rows.append(cells)
+    numeric = {0, 4, 5, *range(6, 6 + len(cfg.groups))}
+    return _table(header, rows, numeric)
+
+
+def _evidence(flag: str, r: Mapping[str, Any]) -> tuple[str, str]:
+    """The column that shows why a group carries ``flag``: (header, cell)."""
+    if flag == "ACTION_NOW":
+        return "Rules", esc(str(r["overrides"]).replace(";", " "))
+    if flag == "GAP":
+        return "Min-max", f"{float(r['score_min']):.0f}-{float(r['score_max']):.0f}"
+    if flag == "STALE":
+        return "Last review", esc(r["last_intel_review"])
+    if flag == "NO_LRO":
+        return "Lead force", esc(r["lead_force"])
+    if flag == "NO_DISRUPTION":
+        return "Last disruption", esc(r["last_disruption_date"] or "never")
+    if flag == "UNSTABLE" and "rank_p5" in r:
+        same = f", same band {percent(r['p_same_band'])}" if "p_same_band" in r else ""
+        return "Rank 5-95%", esc(f"{r['rank_p5']}-{r['rank_p95']}{same}")
+    if flag == "DISAGREE" and "harm_rank" in r:
+        return "Harm / attribute rank", esc(f"{r['harm_rank']} / {r.get('attribute_rank', '')}")
+    return "Lead force", esc(r["lead_force"])
+
+
+def flags_section(frame: pd.DataFrame) -> str:
+    """One small table per review flag, ACTION_NOW first, in rank order."""
+    rows_all = records(frame)
+    has = [set(str(r["flags"]).split(";")) for r in rows_all]
+    parts = []
+    for flag, meaning in FLAGS:
+        rows = [r for r, flags in zip(rows_all, has, strict=True) if flag in flags]
+        head = f"<h3>{esc(flag)} ({len(rows)}): {esc(meaning)}</h3>"
+        needs = STABILITY_FLAGS.get(flag)
+        if needs is not None and needs not in frame.columns and not rows:
+            body = '<p class="none">not assessed in this run (no stability analysis)</p>'
+        elif not rows:
+            body = '<p class="none">none</p>'
+        else:
+            label = _evidence(flag, rows[0])[0]
+            cells = [
+                [
+                    esc(r["rank"]),
+                    esc(r["group_id"]),
+                    esc(_short(str(r["codename"]), 18)),
+                    _band_cell(str(r["band"])),
+                    _evidence(flag, r)[1],
+                ]
+                for r in rows
+            ]
+            body = _table(["Rank", "Group", "Codename", "Band", esc(label)], cells, {0})
+        long = " long" if len(rows) > 20 else ""
+        parts.append(f'<div class="flag{long}">{head}{body}</div>')
+    return '<div class="flags">' + "".join(parts) + "</div>"
+
+
+def _key_counts(frame: pd.DataFrame, summary: Mapping[str, Mapping[str, int]]) -> str:
+    per_band: dict[int, int] = {}
+    for label, count in summary.get("band", {}).items():
+        number = band_number(label)
+        if number is not None:
+            per_band[number] = per_band.get(number, 0) + count
+    spans = [f"<span><b>{len(frame)}</b> groups ranked</span>"]
+    spans += [
+        f'<span class="{BAND_CLASSES.get(n, "bx")}">&nbsp;Band {n}: <b>{c}</b>&nbsp;</span>'
+        for n, c in sorted(per_band.items())
+    ]
+    return '<p class="keys">' + "".join(spans) + "</p>"
+
+
+def movement_section(movement: Movement) -> str:
+    """Counts per movement tag and the groups that dropped out since the previous run."""
+    since = movement.since.isoformat() if movement.since else "the previous run"
+    counts = " · ".join(f"{esc(k)} {v}" for k, v in movement.counts().items())
+    out = f"<h2>Movement since {esc(since)}</h2><p>{counts}</p>"
+    dropped = records(movement.dropped)
+    if dropped:
+        rows = [
+            [esc(r.get(k, "")) for k in ("last_rank", "group_id", "codename", "last_band")]
+            for r in dropped
+        ]
+        out += "<h3>Dropped out</h3>" + _table(
+            ["Last rank", "Group", "Codename", "Band"], rows, {0}
+        )
+    return out
+
+
+def method_section(prov: Provenance, cfg: Config) -> str:
+    """The method footnote: provenance, effective weights, bands and override rules."""
+    meta = prov.meta()
+    lines = [
+        ("As of", meta["as_of"]),
+        ("socprio", prov.tool_version),
+        ("Config", f"{prov.config.path} (version {cfg.version})"),
+        ("Config sha256", prov.config.sha256),
+        ("Input", prov.input_path),
+        ("Input sha256", prov.input_sha256),
+    ]
+    stability = getattr(prov, "stability", None)
+    if stability:
+        lines.append(("Stability", ", ".join(f"{k} {v}" for k, v in stability.items())))
+    about = "".join(f"<tr><th>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>" for k, v in lines)
+    weights = [
+        [esc(cfg.groups[cfg.group_of[name]].label), esc(cfg.factors[name].label), f"{w:.1%}"]
+        for name, w in cfg.effective_weights.items()
+    ]
+    bands = [[esc(b.band), f"≥ {b.min:g}"] for b in cfg.bands]
+    rules = [
+        [esc(r.id), esc(r.description or r.factor), esc(f"Band {r.min_band}")]
+        for r in cfg.overrides
+    ]
+    return (
+        '<section class="method"><h2>Method</h2>'
+        f"<p>Scores are weighted sums of factor points (0-100); bands have fixed thresholds; "
+        f"override rules lift the band, never the score (^ marks a lifted band). "
+        f"{esc(caption(prov))}</p>"
+        f"<table>{about}</table>"
+        '<div class="cols">'
+        + _table(["Group", "Factor", "Weight"], weights, {2})
+        + _table(["Band", "From score"], bands, set())
+        + "</div>"
+        + _table(["Rule", "When", "Band at least"], rules, set())
+        + "</section>"
+    )
+
+
+def _with_movement(frame: pd.DataFrame, movement: Movement | None) -> pd.DataFrame:
+    """``frame`` with movement and rank_change columns taken from ``movement`` if missing."""
+    if movement is None or "movement" in frame.columns:
+        return frame
+    moves = movement.frame.set_index("group_id")[["movement", "rank_change"]]
+    return frame.join(moves, on="group_id")
+
+
+def pack_html(
+    frame: pd.DataFrame,
+    prov: Provenance,
+    summary: Mapping[str, Mapping[str, int]],
+    cfg: Config,
+    *,
+    top: int = 20,
+    movement: Movement | None = None,
+) -> str:
+    """The tasking pack for ``frame`` (every ranked group, in rank order) as one HTML page."""
+    out = _with_movement(rounded_frame(frame), movement)
+    head = out.head(top)
+    marking = esc(cfg.marking)
+    as_of = prov.as_of.isoformat()
+    if len(out):
+        charts = (
+            f"<figure>{top_chart(head, cfg)}</figure>"
+            + f"<h2>Top {len(head)}: detail</h2>{top_table(head, cfg)}"
+            + "<h2>Bands by lead force and principal crime</h2>"
+            + '<div class="pair">'
+            + f"<figure>{band_chart(out, 'lead_force', 'Lead force')}</figure>"
+            + f"<figure>{band_chart(out, 'principal_crime', 'Principal crime')}</figure>"
+            + "</div>"
+        )
+    else:
+        charts = '<p class="none">No groups were ranked.</p>'
+    body = [
+        f'<div class="marking top">{marking}</div>',
+        f"<h1>OCG tasking pack: {esc(as_of)}</h1>",
+        f'<p class="sub">Organised crime groups ranked by harm for tasking. {esc(caption(prov))}'
+        "</p>",
+        _key_counts(out, summary),
+        f"<h2>Top {len(head)} by priority</h2>",
+        charts,
+        movement_section(movement) if movement is not None else "",
+        "<h2>Review flags</h2>",
+        flags_section(out),
+        method_section(prov, cfg),
+        f'<div class="marking bottom">{marking}</div>',
+    ]
+    style = CSS.replace("MARKING", css_string(cfg.marking))
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en-GB"><head><meta charset="utf-8">'
+        '<meta http-equiv="Content-Security-Policy" '
+        "content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+        '<meta name="referrer" content="no-referrer">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{marking} | OCG tasking pack {esc(as_of)}</title>"
+        f"<style>{style}</style></head>\n<body>\n"
+        + "\n".join(p for p in body if p)
+        + "\n</body></html>\n"
+    )
