@@ -284,7 +284,7 @@ def build_record_model(cfg: Config) -> type[RecordBase]:
     rules = cfg.record
     unknown = frozenset(u.casefold() for u in rules.unknown_values)
     truth = {**dict.fromkeys(rules.true_values, True), **dict.fromkeys(rules.false_values, False)}
-    spelled = "/".join(rules.true_values[:1] + rules.false_values[:1])
+    spelled = f"{'/'.join(rules.true_values)} or {'/'.join(rules.false_values)}"
     crimes = {c: c for c in cfg.crime_types}
     crime_list = ", ".join(cfg.crime_types)
     gid = identifier(rules.group_id_pattern)

@@ -1,0 +1,31 @@
+"""The README's promises hold: its quick-start targets exist and its shown output is real."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from socprio.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_quick_start_has_exactly_the_two_make_commands() -> None:
+    start = README.index("## Quick start")
+    block = re.search(r"```sh\n(.*?)```", README[start:], re.DOTALL)
+    assert block is not None
+    commands = [line.split("#")[0].strip() for line in block.group(1).splitlines()]
+    assert commands == ["make run", "make test"]
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^run:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
+
+
+def test_the_invalid_sample_output_shown_in_the_readme_is_what_validate_prints() -> None:
+    command = "socprio validate sample_data/invalid_ocgs.csv --as-of 2026-11-23"
+    shown = README.split(f"$ {command}\n", 1)[1].split("\n$ echo $?", 1)[0]
+    result = CliRunner().invoke(app, command.split()[1:])
+    assert result.exit_code == 65
+    assert result.stdout.rstrip("\n") == shown
