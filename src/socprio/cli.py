@@ -122,6 +122,11 @@ DelimiterOpt = Annotated[
     str, typer.Option("--delimiter", help="Input field separator; opt in to e.g. ';'.")
 ]
 InputArg = Annotated[str, typer.Argument(help="OCG records CSV, or - for stdin.")]
+PreviousOpt = Annotated[
+    Path | None,
+    typer.Option("--previous", help="An earlier ranking (csv/json) to show movement against."),
+]
+DormantOpt = Annotated[bool, typer.Option("--include-dormant", help="Rank dormant groups too.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")]
 SeedOpt = Annotated[
     int, typer.Option("--seed", min=0, help="Seed of the weight draws (same seed, same result).")
@@ -283,9 +288,7 @@ def rank(
     strand: Annotated[
         str | None, typer.Option("--strand", help="Only groups with this 4P opportunity.")
     ] = None,
-    include_dormant: Annotated[
-        bool, typer.Option("--include-dormant", help="Rank dormant groups too.")
-    ] = False,
+    include_dormant: DormantOpt = False,
     format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Output format.")
     ] = OutputFormat.TABLE,
@@ -301,10 +304,7 @@ def rank(
             file_okay=False,
         ),
     ] = None,
-    previous: Annotated[
-        Path | None,
-        typer.Option("--previous", help="An earlier ranking (csv/json) to show movement against."),
-    ] = None,
+    previous: PreviousOpt = None,
     encoding: EncodingOpt = "utf-8",
     delimiter: DelimiterOpt = ",",
     stability: StabilityOpt = 0,
@@ -457,10 +457,7 @@ def report(
             file_okay=False,
         ),
     ] = None,
-    previous: Annotated[
-        Path | None,
-        typer.Option("--previous", help="An earlier ranking (csv/json) to show movement against."),
-    ] = None,
+    previous: PreviousOpt = None,
     stability: Annotated[
         int | None,
         typer.Option(
@@ -468,9 +465,7 @@ def report(
         ),
     ] = None,
     seed: SeedOpt = 0,
-    include_dormant: Annotated[
-        bool, typer.Option("--include-dormant", help="Rank dormant groups too.")
-    ] = False,
+    include_dormant: DormantOpt = False,
     encoding: EncodingOpt = "utf-8",
     delimiter: DelimiterOpt = ",",
     quiet: QuietOpt = False,
@@ -507,9 +502,7 @@ def explain(
     input: InputArg,
     config: ConfigOpt = None,
     as_of: AsOfOpt = None,
-    include_dormant: Annotated[
-        bool, typer.Option("--include-dormant", help="Rank dormant groups too.")
-    ] = False,
+    include_dormant: DormantOpt = False,
     encoding: EncodingOpt = "utf-8",
     delimiter: DelimiterOpt = ",",
     stability: StabilityOpt = 0,
@@ -633,9 +626,7 @@ def stability_command(
     format: Annotated[
         ReportFormat, typer.Option("--format", "-f", help="text for people, json for scripts.")
     ] = ReportFormat.TEXT,
-    include_dormant: Annotated[
-        bool, typer.Option("--include-dormant", help="Rank dormant groups too.")
-    ] = False,
+    include_dormant: DormantOpt = False,
     encoding: EncodingOpt = "utf-8",
     delimiter: DelimiterOpt = ",",
 ) -> None:

@@ -20,31 +20,14 @@ from typing import Any, TextIO
 import numpy as np
 import numpy.typing as npt
 
-from socprio.config import STRANDS, Config, Factor, FactorType, record_columns
+from socprio.config import ADMIN_COLUMNS, STRANDS, Config, Factor, FactorType, record_columns
 
 SAMPLE_SEED = 20261123
 SAMPLE_AS_OF = date(2026, 11, 23)
 SAMPLE_GROUPS = 170
 
 GENERATED_ADMIN = frozenset(
-    {
-        "group_id",
-        "codename",
-        "lead_force",
-        "status",
-        "lro_assigned",
-        "principal_crime",
-        "secondary_crimes",
-        "member_count",
-        "intel_source_eval",
-        "intel_assessment",
-        "last_intel_review",
-        "last_disruption_date",
-        "disruption_type",
-        "opportunity_4p",
-        "linked_groups",
-        "notes",
-    }
+    ADMIN_COLUMNS
 )  # the admin columns `_chunk` generates; input factor columns come from the config
 CHUNK_ROWS = 50_000  # rows drawn per step; part of the output contract (changing it reseeds)
 ID_PREFIX = "OCG-"
