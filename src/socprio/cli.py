@@ -203,7 +203,7 @@ def validate(
     quiet: QuietOpt = False,
 ) -> None:
     """Check a file against the config and report every problem in one pass."""
-    from socprio.report import issues_json, issues_text
+    from socprio.validation_report import issues_json, issues_text
 
     cfg = _config(config)
     day = parse_as_of(as_of, date.today())
@@ -249,8 +249,8 @@ def sample(
 def _require_valid(result: Validated, *, quiet: bool) -> None:
     """All or nothing: any rejected record fails the run before anything is written."""
     from socprio.errors import DataError
-    from socprio.report import issues_text
     from socprio.validate import Severity
+    from socprio.validation_report import issues_text
 
     if not result.ok:
         _stderr(issues_text(result, max_shown=20))
