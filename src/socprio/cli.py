@@ -220,23 +220,36 @@ def validate(
 
 @app.command()
 def sample(
-    groups: Annotated[int, typer.Option("--groups", "-n", min=1, max=1_000_000)] = 170,
-    seed: Annotated[int, typer.Option("--seed", min=0)] = 20261123,
-    as_of: AsOfOpt = "2026-11-23",
+    groups: Annotated[
+        int | None,
+        typer.Option("--groups", "-n", min=1, max=1_000_000, help="Active groups [170]."),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", min=0, help="Random seed [the shipped sample's].")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Dates are before this [2026-11-23].")
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File to write; default stdout.")
     ] = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Generate a synthetic dataset (invented codenames only) from the config."""
+    """Generate a synthetic dataset (invented codenames only) from the config.
+
+    With no options it reproduces sample_data/ocgs.csv exactly.
+    """
     import io
 
     from socprio.files import write_output
-    from socprio.sample import generate_rows, write_csv
+    from socprio.sample import SAMPLE_AS_OF, SAMPLE_GROUPS, SAMPLE_SEED, generate_rows, write_csv
 
     cfg = _config(config)
     rows = generate_rows(
-        cfg.config, groups=groups, seed=seed, as_of=parse_as_of(as_of, date.today())
+        cfg.config,
+        groups=SAMPLE_GROUPS if groups is None else groups,
+        seed=SAMPLE_SEED if seed is None else seed,
+        as_of=parse_as_of(as_of, SAMPLE_AS_OF),
     )
     if output is None:
         write_csv(rows, sys.stdout)
