@@ -275,3 +275,44 @@ def test_report_writes_a_self_contained_pack(tmp_path: Path) -> None:
     assert html.count("OFFICIAL-SENSITIVE") >= 2
     first = json.loads(run("rank", str(SAMPLE), *AS_OF, "-f", "json", "-q")[1])["groups"][0]
     assert first["group_id"] in html
+
+
+def test_formula_triggers_in_codenames_and_notes_are_escaped_and_read_back(
+    tmp_path: Path,
+) -> None:
+    """Every trigger goes in through the real input file and comes out inert in the CSV."""
+    import csv
+    import io
+
+    from socprio.formulasafe import TRIGGERS, unescape_cell
+
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    rows = [next(csv.reader([line])) for line in lines[1:]]
+    active = [r for r in rows if r[header.index("status")] == "active"]
+    planted: dict[str, tuple[str, str]] = {}
+    # Codenames are one trimmed line, so tab/CR/LF can only lead the (multi-line) notes.
+    for i, trigger in enumerate(sorted(TRIGGERS - {"\x00"})):
+        row = active[i]
+        codename = f"{trigger}CMD|calc" if trigger.strip() else f"X{i} CODENAME"
+        row[header.index("codename")] = codename
+        row[header.index("notes")] = f'{trigger}HYPERLINK("x")'
+        planted[row[header.index("group_id")]] = (codename, row[header.index("notes")])
+    source = tmp_path / "triggers.csv"
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])  # CRLF, as Excel writes: a lone CR is quoted
+    target = tmp_path / "ranking.csv"
+    code, _, _ = run("rank", str(source), *AS_OF, "-f", "csv", "-o", str(target), "-q")
+    assert code == 0
+    text = target.read_bytes().decode("utf-8-sig")  # not read_text: it rewrites a lone CR
+    table = list(csv.reader(io.StringIO(text, newline="")))
+    cols = table[0]
+    for cells in table:
+        for cell in cells:
+            assert cell[:1] not in TRIGGERS, cell  # nothing a spreadsheet would evaluate
+    by_id = {cells[cols.index("group_id")]: cells for cells in table[1:]}
+    for group_id, (codename, notes) in planted.items():
+        out = by_id[group_id]
+        assert unescape_cell(out[cols.index("codename")]) == codename
+        assert unescape_cell(out[cols.index("notes")]) == notes
+    assert float(by_id[next(iter(planted))][cols.index("score")]) >= 0  # numbers stay numbers

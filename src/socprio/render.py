@@ -124,6 +124,7 @@ def to_json(
                 "status",
                 "principal_crime",
                 "last_intel_review",
+                "notes",
             )
         }
         item |= {key: row[key] for key in (*STABILITY_COLUMNS, *OPINION_COLUMNS) if key in row}

@@ -52,6 +52,7 @@ ID_COLUMNS = (
     "grading",
     "last_intel_review",
     "last_disruption_date",
+    "notes",
 )
 # Added after ``score_band`` by ``with_stability``: the second-opinion ranks always, the
 # stability columns when the draws were run. Flags after the ``Flag`` ones, in this order.
@@ -173,6 +174,7 @@ def ranking_frame(
         "last_disruption_date": shared_text(
             np.where(np.isnat(m.last_disruption[rows]), "", m.last_disruption[rows].astype(str))
         ),
+        "notes": column("notes"),  # free text, never scored; exported for the meeting
     }
     for g, name in enumerate(s.groups):
         data[f"{name}_points"] = s.group_points[rows, g]
