@@ -19,9 +19,12 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from socprio.config import Config, FactorType, LoadedConfig, load_config, parse_config
+from socprio.files import read_input
 from socprio.matrix import FactorMatrix
 from socprio.records import RecordBase, build_record_model
+from socprio.results import Provenance, RankRun, compute
 from socprio.sample import generate_rows
+from socprio.validate import validate_table
 
 AS_OF = date(2026, 11, 23)
 CONFIG_PATH = Path(__file__).resolve().parents[1] / "config" / "scoring.yaml"
@@ -112,3 +115,13 @@ def matrices(draw: st.DrawFn, cfg: Config, *, min_size: int = 1, max_size: int =
         last_review=today - draw(_ints(n, 400)).astype("timedelta64[D]"),
         last_disruption=disruption,
     )
+
+
+def rank_file(path: Path, loaded: LoadedConfig, *, as_of: date) -> tuple[RankRun, Provenance]:
+    """Read, validate and rank a file as the CLI does (for the export and pack tests)."""
+    data = read_input(str(path))
+    valid = validate_table(data.table, loaded.config, as_of=as_of)
+    assert valid.ok
+    run = compute(valid.records, loaded.config, as_of=as_of)
+    counts = {"read": valid.read, "ranked": len(run.ranking.order)}
+    return run, Provenance("0.1.0", loaded, "ocgs.csv", data.sha256, as_of, counts)

@@ -15,13 +15,12 @@ import numpy as np
 import pytest
 
 from chromium import find_or_install_chromium, install_problem, screenshot
+from conftest import rank_file
 from socprio.config import LoadedConfig
-from socprio.files import read_input
 from socprio.history import Movement, movement, read_ranking
 from socprio.pack import FLAGS, movement_label, pack_html, percent
 from socprio.render import to_csv
-from socprio.results import Provenance, RankRun, compute, summary
-from socprio.validate import validate_table
+from socprio.results import Provenance, RankRun, summary
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data" / "ocgs.csv"
@@ -42,19 +41,9 @@ def nasty_copy(tmp: Path, group_ids: list[str]) -> Path:
     return path
 
 
-def ranked(path: Path, loaded: LoadedConfig) -> tuple[RankRun, Provenance]:
-    """Read, validate and rank a file as the CLI does."""
-    data = read_input(str(path))
-    valid = validate_table(data.table, loaded.config, as_of=AS_OF)
-    assert valid.ok
-    run = compute(valid.records, loaded.config, as_of=AS_OF)
-    counts = {"read": valid.read, "ranked": len(run.ranking.order)}
-    return run, Provenance("0.1.0", loaded, "ocgs.csv", data.sha256, AS_OF, counts)
-
-
 @pytest.fixture(scope="module")
 def sample(loaded: LoadedConfig) -> tuple[RankRun, Provenance]:
-    return ranked(SAMPLE, loaded)
+    return rank_file(SAMPLE, loaded, as_of=AS_OF)
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +134,7 @@ def test_same_input_gives_identical_html(page: str, sample: Any, loaded: LoadedC
 
 def test_text_is_escaped_everywhere(sample: Any, loaded: LoadedConfig, tmp_path: Path) -> None:
     top = [str(g) for g in sample[0].frame["group_id"][: len(NASTY)]]  # codenames do not score
-    run, prov = ranked(nasty_copy(tmp_path, top), loaded)
+    run, prov = rank_file(nasty_copy(tmp_path, top), loaded, as_of=AS_OF)
     assert run.frame["codename"][: len(NASTY)].tolist() == NASTY
     page = pack_html(run.frame, prov, summary(run.frame), loaded.config, top=len(NASTY))
     lowered = page.lower()

@@ -17,13 +17,12 @@ import pytest
 from openpyxl import load_workbook  # type: ignore[import-untyped]  # openpyxl ships no hints
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
+from conftest import rank_file
 from socprio.config import LoadedConfig
-from socprio.files import read_input
 from socprio.formulasafe import TRIGGERS, escape_cell
 from socprio.history import movement, read_ranking
 from socprio.render import to_csv
-from socprio.results import Provenance, RankRun, compute, rounded_frame, summary
-from socprio.validate import validate_table
+from socprio.results import rounded_frame, summary
 from socprio.xlsx import MAX_WIDTH, SHEETS, breakdown_columns, ranking_columns, workbook_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,19 +43,9 @@ def nasty_copy(tmp: Path) -> Path:
     return path
 
 
-def ranked(path: Path, loaded: LoadedConfig) -> tuple[RankRun, Provenance]:
-    """Read, validate and rank a file as the CLI does."""
-    data = read_input(str(path))
-    valid = validate_table(data.table, loaded.config, as_of=AS_OF)
-    assert valid.ok
-    run = compute(valid.records, loaded.config, as_of=AS_OF)
-    counts = {"read": valid.read, "ranked": len(run.ranking.order)}
-    return run, Provenance("0.1.0", loaded, "ocgs.csv", data.sha256, AS_OF, counts)
-
-
 @pytest.fixture(scope="module")
 def run_prov(loaded: LoadedConfig, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    return ranked(nasty_copy(tmp_path_factory.mktemp("xlsx")), loaded)
+    return rank_file(nasty_copy(tmp_path_factory.mktemp("xlsx")), loaded, as_of=AS_OF)
 
 
 @pytest.fixture(scope="module")
