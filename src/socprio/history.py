@@ -22,7 +22,6 @@ from socprio.errors import DataError
 from socprio.formulasafe import unescape_cell
 
 REQUIRED = ("rank", "group_id", "band", "score")
-TEXT_COLUMNS = ("group_id", "codename", "band")
 POINTS = "_points"
 RAW = "_raw"
 TOP_DRIVERS = 3

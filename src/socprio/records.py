@@ -62,13 +62,6 @@ def _cell(value: object) -> str:
     return text
 
 
-def _required(value: object) -> str:
-    text = _cell(value)
-    if not text:
-        raise _fail("missing_value", "a value is required")
-    return text
-
-
 def choice(options: Mapping[str, Any], described: str, *, optional: bool = False) -> Parser:
     """A parser accepting the keys of ``options`` (case-insensitive), returning their values."""
     table = {k.casefold(): v for k, v in options.items()}

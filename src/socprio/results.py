@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from socprio.stability import SecondOpinion, Stability
     from socprio.validate import Validated
 
-SCORE_DP = 1
 POINTS_DP = 2
 
 # Export column names; later tools (diff, previous-run movement, spreadsheet) read these.
