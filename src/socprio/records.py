@@ -192,7 +192,11 @@ def items(parse_item: Parser, *, max_items: int | None = None) -> Parser:
 class RecordBase(BaseModel):
     """Fields and checks common to every record model; factor fields are added from config."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+    # defer_build: validation runs column by column through cell types, and records are built
+    # with model_construct, so a schema is only made if a record is validated on its own.
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", hide_input_in_errors=True, defer_build=True
+    )
     factor_names: ClassVar[tuple[str, ...]] = ()
     cell_types: ClassVar[dict[str, Any]] = {}  # field -> its single-cell type (no cross checks)
 
