@@ -370,6 +370,44 @@ class _Ranked:
     stab: Stability | None
 
 
+@dataclass
+class _Assessed:
+    """One validated, scored, ranked and assessed file: the run, its table and provenance."""
+
+    run: RankRun
+    stab: Stability | None
+    opinion: SecondOpinion
+    frame: pd.DataFrame  # run.frame with the stability and second-opinion columns
+    prov: Provenance
+
+
+def _assess_file(
+    path: str,
+    cfg: LoadedConfig,
+    *,
+    as_of: date,
+    encoding: str,
+    delimiter: str,
+    include_dormant: bool,
+    draws: int,
+    seed: int,
+    quiet: bool,
+) -> _Assessed:
+    """Load, validate (all or nothing), score, rank, and assess (stability, second opinion)."""
+    from socprio.results import Provenance, compute, run_counts, stability_meta, with_stability
+
+    input_sha, validated = _load(
+        path, cfg, as_of=as_of, encoding=encoding, delimiter=delimiter, values=False
+    )
+    _require_valid(validated, quiet=quiet)
+    run = compute(validated.records, cfg.config, as_of=as_of, include_dormant=include_dormant)
+    stab, opinion = _assess(run, cfg, draws=draws, seed=seed, quiet=quiet)
+    counts = run_counts(validated, ranked=len(run.ranking.order))
+    meta = stability_meta(stab) if stab is not None else None
+    prov = Provenance(__version__, cfg, validated.source, input_sha, as_of, counts, meta)
+    return _Assessed(run, stab, opinion, with_stability(run.frame, run, stab, opinion), prov)
+
+
 def _rank_pipeline(
     path: str,
     cfg: LoadedConfig,
@@ -384,23 +422,22 @@ def _rank_pipeline(
     archive: Path | None,
     quiet: bool,
 ) -> _Ranked:
-    """Load, validate (all or nothing), score, rank, assess and compare with the last run."""
-    from socprio.results import Provenance, compute, run_counts, stability_meta, with_stability
-
-    input_sha, validated = _load(
-        path, cfg, as_of=as_of, encoding=encoding, delimiter=delimiter, values=False
+    """Assess the file and compare it with the last run. Only the table is kept, so the
+    records and core arrays are freed before a large ranking is written."""
+    assessed = _assess_file(
+        path,
+        cfg,
+        as_of=as_of,
+        encoding=encoding,
+        delimiter=delimiter,
+        include_dormant=include_dormant,
+        draws=draws,
+        seed=seed,
+        quiet=quiet,
     )
-    _require_valid(validated, quiet=quiet)
-    run = compute(validated.records, cfg.config, as_of=as_of, include_dormant=include_dormant)
-    stab, opinion = _assess(run, cfg, draws=draws, seed=seed, quiet=quiet)
-    assessed = with_stability(run.frame, run, stab, opinion)
-    counts = run_counts(validated, ranked=len(run.ranking.order))
-    source = validated.source
-    del run, validated  # only the table is needed from here: free the records and arrays
-    moved = _movement(assessed, previous=previous, archive=archive, as_of=as_of)
-    meta = stability_meta(stab) if stab is not None else None
-    prov = Provenance(__version__, cfg, source, input_sha, as_of, counts, meta)
-    return _Ranked(moved.frame if moved else assessed, moved, prov, stab)
+    moved = _movement(assessed.frame, previous=previous, archive=archive, as_of=as_of)
+    full = moved.frame if moved else assessed.frame
+    return _Ranked(full, moved, assessed.prov, assessed.stab)
 
 
 def _show(
@@ -522,24 +559,29 @@ def explain(
     seed: SeedOpt = 0,
 ) -> None:
     """Show one group's full breakdown: factors, weights, points, overrides, flags, neighbours."""
+    import numpy as np
     from rich.console import Console
 
     from socprio.explain import explain as explain_group
-    from socprio.results import compute
 
     cfg = _config(config)
-    day = parse_as_of(as_of, date.today())
-    _, validated = _load(
-        input, cfg, as_of=day, encoding=encoding, delimiter=delimiter, values=False
+    assessed = _assess_file(
+        input,
+        cfg,
+        as_of=parse_as_of(as_of, date.today()),
+        encoding=encoding,
+        delimiter=delimiter,
+        include_dormant=include_dormant,
+        draws=stability,
+        seed=seed,
+        quiet=False,
     )
-    _require_valid(validated, quiet=True)
-    run = compute(validated.records, cfg.config, as_of=day, include_dormant=include_dormant)
-    ids = [r.group_id for r in validated.records]
-    if group_id.strip() not in ids:
-        raise UsageError(f"no group '{group_id.strip()}' in {validated.source}")
-    stab, opinion = _assess(run, cfg, draws=stability, seed=seed, quiet=False)
-    row = ids.index(group_id.strip())
-    Console(width=100).print(explain_group(run, row, cfg, stability=stab, opinion=opinion))
+    run = assessed.run
+    rows = np.flatnonzero(run.matrix.group_id == group_id.strip())
+    if not len(rows):
+        raise UsageError(f"no group '{group_id.strip()}' in {assessed.prov.input_path}")
+    panel = explain_group(run, int(rows[0]), cfg, stability=assessed.stab, opinion=assessed.opinion)
+    Console(width=100).print(panel)
 
 
 @config_app.command("show")
@@ -644,29 +686,29 @@ def stability_command(
     delimiter: DelimiterOpt = ",",
 ) -> None:
     """How sure are we? Rank intervals under weight draws, +/-p per weight, second opinions."""
-    from socprio.results import Provenance, compute, run_counts, stability_meta, with_stability
     from socprio.stability_report import report_json, report_text
 
     cfg = _config(config)
-    day = parse_as_of(as_of, date.today())
-    input_sha, validated = _load(
-        input, cfg, as_of=day, encoding=encoding, delimiter=delimiter, values=False
+    assessed = _assess_file(
+        input,
+        cfg,
+        as_of=parse_as_of(as_of, date.today()),
+        encoding=encoding,
+        delimiter=delimiter,
+        include_dormant=include_dormant,
+        draws=cfg.config.stability.draws if draws is None else draws,
+        seed=seed,
+        quiet=format is ReportFormat.JSON,
     )
-    _require_valid(validated, quiet=format is ReportFormat.JSON)
-    run = compute(validated.records, cfg.config, as_of=day, include_dormant=include_dormant)
-    count = draws if draws is not None else cfg.config.stability.draws
-    stab, opinion = _assess(run, cfg, draws=count, seed=seed, quiet=False)
-    assert stab is not None  # count >= 1
-    frame = with_stability(run.frame, run, stab, opinion)
-    counts = run_counts(validated, ranked=len(run.ranking.order))
-    meta = stability_meta(stab)
-    prov = Provenance(__version__, cfg, validated.source, input_sha, day, counts, meta)
+    stab = assessed.stab
+    assert stab is not None  # draws >= 1
+    parts = (assessed.frame, assessed.run, stab, assessed.opinion, assessed.prov)
     if format is ReportFormat.JSON:
-        typer.echo(report_json(frame, run, stab, opinion, prov), nl=False)
+        typer.echo(report_json(*parts), nl=False)
     else:
         from rich.console import Console
 
-        Console(width=100).print(report_text(frame, run, stab, opinion, prov, top=top))
+        Console(width=100).print(report_text(*parts, top=top))
 
 
 @app.command()
