@@ -1,4 +1,4 @@
-"""Benchmark ``socprio.stability``: wall time and peak RSS of the stability run alone.
+"""Benchmark ``socprio.core.stability``: wall time and peak RSS of the stability run alone.
 
 Run: ``.venv/bin/python bench/bench_stability.py`` (each case runs in a fresh subprocess so that
 its peak RSS is its own). Cases: 10,000 draws over the 170-group synthetic sample, and 1,000
@@ -16,13 +16,13 @@ from datetime import date
 
 import numpy as np
 
-from socprio.config import Config, FactorType, load_config
-from socprio.matrix import FactorMatrix, build_matrix
-from socprio.ranking import rank
-from socprio.records import build_record_model
-from socprio.sample import generate_rows
-from socprio.scoring import score
-from socprio.stability import default_batch, second_opinion, stability
+from socprio.config.models import Config, FactorType, load_config
+from socprio.core.matrix import FactorMatrix, build_matrix
+from socprio.core.ranking import rank
+from socprio.core.scoring import score
+from socprio.core.stability import default_batch, second_opinion, stability
+from socprio.sample.generate import generate_rows
+from socprio.validate.records import build_record_model
 
 AS_OF = date(2026, 11, 23)
 CASES = {"small": (10_000, 170), "large": (1_000, 100_000)}

@@ -109,11 +109,11 @@ def readme_screenshot(png_path: Path, *, top: int = 20) -> None:
     from datetime import date
 
     from socprio import __version__
-    from socprio.config import load_config
-    from socprio.files import read_input
-    from socprio.pack import pack_html
-    from socprio.results import Provenance, compute, summary
-    from socprio.validate import validate_table
+    from socprio.config.models import load_config
+    from socprio.pipeline.frame import Provenance, compute, summary
+    from socprio.present.pack import pack_html
+    from socprio.read.input import read_input
+    from socprio.validate.table import validate_table
 
     binary = find_or_install_chromium()
     if binary is None:

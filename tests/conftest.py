@@ -18,13 +18,13 @@ import yaml
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from socprio.config import Config, FactorType, LoadedConfig, load_config, parse_config
-from socprio.files import read_input
-from socprio.matrix import FactorMatrix
-from socprio.records import RecordBase, build_record_model
-from socprio.results import Provenance, RankRun, compute
-from socprio.sample import generate_rows
-from socprio.validate import validate_table
+from socprio.config.models import Config, FactorType, LoadedConfig, load_config, parse_config
+from socprio.core.matrix import FactorMatrix
+from socprio.pipeline.frame import Provenance, RankRun, compute
+from socprio.read.input import read_input
+from socprio.sample.generate import generate_rows
+from socprio.validate.records import RecordBase, build_record_model
+from socprio.validate.table import validate_table
 
 AS_OF = date(2026, 11, 23)
 CONFIG_PATH = Path(__file__).resolve().parents[1] / "config" / "scoring.yaml"

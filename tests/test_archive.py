@@ -19,8 +19,10 @@ import pandas as pd
 import pytest
 
 from conftest import AS_OF, rows_to_records, sample_rows
-from socprio import __version__, safeio
-from socprio.archive import (
+from socprio import __version__
+from socprio.config.models import FactorType, LoadedConfig, load_config
+from socprio.errors import DataError, LockedError, NoInputError, OutputError
+from socprio.history.archive import (
     CSV_NAME,
     JSON_NAME,
     LATEST,
@@ -32,11 +34,10 @@ from socprio.archive import (
     runs,
     write_run,
 )
-from socprio.config import FactorType, LoadedConfig, load_config
-from socprio.errors import DataError, LockedError, NoInputError, OutputError
-from socprio.history import diff, movement
-from socprio.render import to_csv, to_json
-from socprio.results import Provenance, compute, summary
+from socprio.history.movement import diff, movement
+from socprio.pipeline.frame import Provenance, compute, summary
+from socprio.present.exports import to_csv, to_json
+from socprio.write import atomic as safeio
 from test_history import (
     WEEK1,
     WEEK2,
@@ -50,7 +51,7 @@ from test_history import (
     ranking,
 )
 
-SRC = Path(safeio.__file__).resolve().parents[1]
+SRC = Path(safeio.__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 23, 6, 30, tzinfo=UTC)
 ARGV = ["socprio", "rank", "ocgs.csv", "--archive", "archive dir"]
 SHA0 = "0" * 64
@@ -60,7 +61,7 @@ COUNTS = {"read": 9, "ranked": 7, "rejected": 1, "skipped": 1}
 LOCKER = """
 import sys
 from pathlib import Path
-from socprio import safeio
+from socprio.write import atomic as safeio
 
 with safeio.directory_lock(Path(sys.argv[1])):
     print("READY", flush=True)
@@ -326,7 +327,7 @@ def test_failed_rerun_leaves_that_week_incomplete_and_the_rest_untouched(
             raise OutputError("cannot write the output: disk full", file=str(path))
         real(path, data, mode=mode)
 
-    monkeypatch.setattr("socprio.archive.atomic_write_bytes", fail_on_manifest)
+    monkeypatch.setattr("socprio.history.archive.atomic_write_bytes", fail_on_manifest)
     with pytest.raises(OutputError):
         run_week(archived, input_file, WEEK3, WEEKS[1])
     week2 = archived / WEEKS[1].isoformat()

@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from socprio import __version__
-from socprio.cli import app
+from socprio.cli.app import app
 from socprio.errors import ExitCode
-from socprio.safeio import directory_lock
+from socprio.write.atomic import directory_lock
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data" / "ocgs.csv"
@@ -284,7 +284,7 @@ def test_formula_triggers_in_codenames_and_notes_are_escaped_and_read_back(
     import csv
     import io
 
-    from socprio.formulasafe import TRIGGERS, unescape_cell
+    from socprio.present.escape import TRIGGERS, unescape_cell
 
     lines = SAMPLE.read_text(encoding="utf-8").splitlines()
     header = lines[0].split(",")

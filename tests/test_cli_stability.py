@@ -18,11 +18,11 @@ import pytest
 from rich.cells import cell_len
 from typer.testing import CliRunner
 
-from socprio.cli import _assess, _config, app
-from socprio.config import load_config
-from socprio.files import read_input
-from socprio.results import STABILITY_COLUMNS, STABILITY_FLAGS, compute
-from socprio.validate import validate_table
+from socprio.cli.app import _assess, _config, app
+from socprio.config.models import load_config
+from socprio.pipeline.frame import STABILITY_COLUMNS, STABILITY_FLAGS, compute
+from socprio.read.input import read_input
+from socprio.validate.table import validate_table
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data" / "ocgs.csv"

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from socprio.config import (
+from socprio.config.models import (
     ADMIN_COLUMNS,
     BUILTIN,
     CONFIG_ENV_VAR,
@@ -24,8 +24,8 @@ from socprio.config import (
     record_columns,
     resolve_config_path,
 )
+from socprio.config.yamlsafe import MAX_CONFIG_BYTES
 from socprio.errors import ConfigError, ExitCode
-from socprio.yamlsafe import MAX_CONFIG_BYTES
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "data" / "config"

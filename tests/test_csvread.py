@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from socprio.csvread import MAX_FIELD_CHARS, CsvTable, decode, parse, read_table
 from socprio.errors import DataError, ExitCode, NoInputError, SocprioError, UsageError
+from socprio.read.csvtable import MAX_FIELD_CHARS, CsvTable, decode, parse, read_table
 
 DATA = Path(__file__).parent / "data" / "csv"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from socprio.config import load_config, record_columns
-from socprio.describe import schema_markdown
+from socprio.config.models import load_config, record_columns
+from socprio.present.describe import schema_markdown
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "data-dictionary.md"
 START = "<!-- schema:start -->\n"

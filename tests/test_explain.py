@@ -14,12 +14,12 @@ from rich.cells import cell_len
 from rich.console import Console
 
 from conftest import AS_OF, Records
-from socprio.config import Config, LoadedConfig, parse_config
-from socprio.explain import explain, why_above
-from socprio.matrix import FactorMatrix
-from socprio.ranking import rank, rounded, settled
-from socprio.results import RankRun, compute
-from socprio.scoring import score
+from socprio.config.models import Config, LoadedConfig, parse_config
+from socprio.core.matrix import FactorMatrix
+from socprio.core.ranking import rank, rounded, settled
+from socprio.core.scoring import score
+from socprio.pipeline.frame import RankRun, compute
+from socprio.present.explain import explain, why_above
 
 
 @pytest.fixture(scope="module")

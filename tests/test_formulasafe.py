@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from socprio.formulasafe import TRIGGERS, escape_cell, unescape_cell
+from socprio.present.escape import TRIGGERS, escape_cell, unescape_cell
 
 # Text made mostly of triggers and quotes, so the interesting prefixes come up often.
 tricky_text = st.text(alphabet=st.sampled_from([*sorted(TRIGGERS), "'", "a", " "]))

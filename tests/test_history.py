@@ -18,10 +18,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from socprio.config import load_config
+from socprio.config.models import load_config
 from socprio.errors import DataError
-from socprio.formulasafe import TRIGGERS, escape_cell
-from socprio.history import (
+from socprio.history.movement import (
     MOVEMENT_COLUMNS,
     Previous,
     Tag,
@@ -35,8 +34,9 @@ from socprio.history import (
     render_changes_text,
     render_diff_text,
 )
-from socprio.render import to_csv
-from socprio.results import Provenance
+from socprio.pipeline.frame import Provenance
+from socprio.present.escape import TRIGGERS, escape_cell
+from socprio.present.exports import to_csv
 
 DATA = Path(__file__).parent / "data" / "history"
 MARKING = "OFFICIAL-SENSITIVE"

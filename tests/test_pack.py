@@ -16,11 +16,11 @@ import pytest
 
 from chromium import find_or_install_chromium, install_problem, screenshot
 from conftest import rank_file
-from socprio.config import LoadedConfig
-from socprio.history import Movement, movement, read_ranking
-from socprio.pack import FLAGS, movement_label, pack_html, percent
-from socprio.render import to_csv
-from socprio.results import Provenance, RankRun, summary
+from socprio.config.models import LoadedConfig
+from socprio.history.movement import Movement, movement, read_ranking
+from socprio.pipeline.frame import Provenance, RankRun, summary
+from socprio.present.exports import to_csv
+from socprio.present.pack import FLAGS, movement_label, pack_html, percent
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data" / "ocgs.csv"

@@ -14,11 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import AS_OF, Records, matrices, rows_to_records, sample_rows
-from socprio.config import Confidence, Config, parse_config
-from socprio.matrix import FactorMatrix, build_matrix
-from socprio.ranking import Flag, Ranking, rank, rounded, settled, sub_band
-from socprio.records import RecordBase
-from socprio.scoring import Scores, score
+from socprio.config.models import Confidence, Config, parse_config
+from socprio.core.matrix import FactorMatrix, build_matrix
+from socprio.core.ranking import Flag, Ranking, rank, rounded, settled, sub_band
+from socprio.core.scoring import Scores, score
+from socprio.validate.records import RecordBase
 
 FAST = settings(max_examples=30, deadline=None)
 OPS = {"eq": operator.eq, "ne": operator.ne, "ge": operator.ge}

@@ -18,8 +18,14 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from pydantic_core import PydanticCustomError
 
-from socprio.config import Config, builtin_config_text, load_config, parse_config, record_columns
-from socprio.records import (
+from socprio.config.models import (
+    Config,
+    builtin_config_text,
+    load_config,
+    parse_config,
+    record_columns,
+)
+from socprio.validate.records import (
     RecordBase,
     Status,
     build_record_model,

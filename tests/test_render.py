@@ -16,19 +16,19 @@ from rich.cells import cell_len
 from rich.console import Console
 
 from conftest import AS_OF, rows_to_records, sample_rows
-from socprio.config import Config, LoadedConfig
-from socprio.formulasafe import TRIGGERS, escape_cell
-from socprio.ranking import rounded
-from socprio.records import RecordBase
-from socprio.render import (
+from socprio.config.models import Config, LoadedConfig
+from socprio.core.ranking import rounded
+from socprio.pipeline.frame import Provenance, RankRun, compute, summary
+from socprio.present.escape import TRIGGERS, escape_cell
+from socprio.present.exports import (
     OutputFormat,
     render_text,
     to_csv,
     to_json,
     to_markdown,
 )
-from socprio.results import Provenance, RankRun, compute, summary
-from socprio.table import rank_table
+from socprio.present.table import rank_table
+from socprio.validate.records import RecordBase
 
 CODENAMES = ["=SUM(A1)", "+44 20", "-dash", "@cmd", "＝full", "＋plus", "－minus", "＠at", "'=x"]
 CODENAMES += ["a|pipe", "Ω unicode", "-", "x" * 60, "＝" + "Ｗ" * 40]
@@ -194,7 +194,10 @@ def test_every_output_format_renders(
         OutputFormat.JSON: lambda: to_json(run.frame, prov, summ, cfg),
         OutputFormat.MARKDOWN: lambda: to_markdown(run.frame, prov, summ),
     }
-    if fmt in (OutputFormat.TABLE, OutputFormat.XLSX):  # not text: socprio.table / socprio.xlsx
+    if fmt in (
+        OutputFormat.TABLE,
+        OutputFormat.XLSX,
+    ):  # not text: table / xlsx
         with pytest.raises(ValueError, match="is not text"):
             render_text(fmt, run.frame, prov, summ, cfg)
     else:

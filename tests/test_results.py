@@ -12,10 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import AS_OF, Records
-from socprio.config import STRANDS, Config, LoadedConfig
-from socprio.ranking import rounded
-from socprio.records import RecordBase
-from socprio.results import (
+from socprio.config.models import STRANDS, Config, LoadedConfig
+from socprio.core.ranking import rounded
+from socprio.pipeline.frame import (
     ID_COLUMNS,
     Provenance,
     RankRun,
@@ -24,6 +23,7 @@ from socprio.results import (
     rounded_frame,
     summary,
 )
+from socprio.validate.records import RecordBase
 
 
 @pytest.fixture(scope="module")

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from socprio import safeio
 from socprio.errors import IOFailure, LockedError, OutputError
-from socprio.safeio import (
+from socprio.write import atomic as safeio
+from socprio.write.atomic import (
     atomic_write_bytes,
     atomic_write_text,
     directory_lock,
@@ -36,7 +36,7 @@ SRC = Path(safeio.__file__).resolve().parents[1]
 WRITER = """
 import os, sys, time
 from pathlib import Path
-from socprio import safeio
+from socprio.write import atomic as safeio
 
 real_write = os.write
 
@@ -56,7 +56,7 @@ print("FINISHED", flush=True)
 LOCKER = """
 import sys
 from pathlib import Path
-from socprio import safeio
+from socprio.write import atomic as safeio
 
 with safeio.directory_lock(Path(sys.argv[1])):
     print("READY", flush=True)

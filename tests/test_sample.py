@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from socprio import sample
-from socprio.config import (
+from socprio.config.models import (
     ADMIN_COLUMNS,
     STRANDS,
     Config,
@@ -24,14 +23,15 @@ from socprio.config import (
     parse_config,
     record_columns,
 )
-from socprio.records import RecordBase, build_record_model
-from socprio.sample import (
+from socprio.sample import generate as sample
+from socprio.sample.generate import (
     SAMPLE_AS_OF,
     SAMPLE_GROUPS,
     SAMPLE_SEED,
     generate_rows,
     write_csv,
 )
+from socprio.validate.records import RecordBase, build_record_model
 
 AS_OF = date(2026, 3, 14)
 GROUPS = 2000

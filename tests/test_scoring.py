@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import Records, matrices
-from socprio.config import Combine, Config, FactorType, UnknownPolicy, parse_config
-from socprio.matrix import FactorMatrix, build_matrix
-from socprio.records import RecordBase
-from socprio.scoring import score
+from socprio.config.models import Combine, Config, FactorType, UnknownPolicy, parse_config
+from socprio.core.matrix import FactorMatrix, build_matrix
+from socprio.core.scoring import score
+from socprio.validate.records import RecordBase
 
 FAST = settings(max_examples=40, deadline=None)
 CLOSE = 1e-9  # absolute tolerance in points

@@ -14,20 +14,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from socprio.config import Config, load_config, parse_config
-from socprio.matrix import FactorMatrix, build_matrix
-from socprio.ranking import SCORE_DECIMALS, Ranking, rank, rounded, sub_band
-from socprio.records import RecordBase, build_record_model
-from socprio.results import (
-    OPINION_COLUMNS,
-    STABILITY_COLUMNS,
-    RankRun,
-    compute,
-    with_stability,
-)
-from socprio.sample import generate_rows
-from socprio.scoring import Scores, score
-from socprio.stability import (
+from socprio.config.models import Config, load_config, parse_config
+from socprio.core.matrix import FactorMatrix, build_matrix
+from socprio.core.ranking import SCORE_DECIMALS, Ranking, rank, rounded, sub_band
+from socprio.core.scoring import Scores, score
+from socprio.core.stability import (
     Stability,
     WeightSensitivity,
     _baseline,
@@ -37,6 +28,15 @@ from socprio.stability import (
     second_opinion,
     stability,
 )
+from socprio.pipeline.frame import (
+    OPINION_COLUMNS,
+    STABILITY_COLUMNS,
+    RankRun,
+    compute,
+    with_stability,
+)
+from socprio.sample.generate import generate_rows
+from socprio.validate.records import RecordBase, build_record_model
 
 AS_OF = date(2026, 11, 23)
 EQUAL_WEIGHTS = 1e30  # Dirichlet draws equal the base weights to float precision

@@ -18,11 +18,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from socprio.config import Config, builtin_config_text, load_config, parse_config, record_columns
-from socprio.csvread import read_table
-from socprio.records import build_record_model
-from socprio.validate import Issue, Severity, Validated, map_header, validate_table
-from socprio.validation_report import count_line, issues_json, issues_text
+from socprio.config.models import (
+    Config,
+    builtin_config_text,
+    load_config,
+    parse_config,
+    record_columns,
+)
+from socprio.present.validation import count_line, issues_json, issues_text
+from socprio.read.csvtable import read_table
+from socprio.validate.records import build_record_model
+from socprio.validate.table import Issue, Severity, Validated, map_header, validate_table
 
 AS_OF = date(2026, 11, 23)
 CFG = load_config(None).config
@@ -503,7 +509,8 @@ def test_invalid_sample_reports_each_broken_row_at_its_line_and_column() -> None
 def test_core_modules_do_not_import_typer_rich_or_pandas() -> None:
     code = (
         "import sys\n"
-        "import socprio.config, socprio.records, socprio.validate, socprio.validation_report\n"
+        "import socprio.config.models, socprio.validate.records, socprio.validate.table\n"
+        "import socprio.present.validation\n"
         "bad = {'typer', 'rich', 'pandas'} & set(sys.modules)\n"
         "assert not bad, bad\n"
     )

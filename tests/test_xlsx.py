@@ -18,12 +18,18 @@ from openpyxl import load_workbook  # type: ignore[import-untyped]  # openpyxl s
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
 from conftest import rank_file
-from socprio.config import LoadedConfig
-from socprio.formulasafe import TRIGGERS, escape_cell
-from socprio.history import movement, read_ranking
-from socprio.render import to_csv
-from socprio.results import rounded_frame, summary
-from socprio.xlsx import MAX_WIDTH, SHEETS, breakdown_columns, ranking_columns, workbook_bytes
+from socprio.config.models import LoadedConfig
+from socprio.history.movement import movement, read_ranking
+from socprio.pipeline.frame import rounded_frame, summary
+from socprio.present.escape import TRIGGERS, escape_cell
+from socprio.present.exports import to_csv
+from socprio.present.xlsx import (
+    MAX_WIDTH,
+    SHEETS,
+    breakdown_columns,
+    ranking_columns,
+    workbook_bytes,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data" / "ocgs.csv"

@@ -10,8 +10,8 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from socprio.config.yamlsafe import MAX_CONFIG_BYTES, load_yaml
 from socprio.errors import ConfigError, ExitCode
-from socprio.yamlsafe import MAX_CONFIG_BYTES, load_yaml
 
 SOURCE = "cfg/config.yaml"
 

@@ -14,9 +14,9 @@ from enum import StrEnum
 
 import numpy as np
 
-from socprio.config import Config, Op
-from socprio.matrix import BoolArray, FactorMatrix, FloatArray, IntArray
-from socprio.scoring import Scores
+from socprio.config.models import Config, Op
+from socprio.core.matrix import BoolArray, FactorMatrix, FloatArray, IntArray
+from socprio.core.scoring import Scores
 
 SCORE_DECIMALS = 1
 TIE_DECIMALS = 9  # far below any printed digit, far above float noise in a 0-100 score

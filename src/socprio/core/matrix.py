@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from socprio.config import Config, FactorType
-from socprio.records import Column, RecordBase, RecordColumns
+from socprio.config.models import Config, FactorType
+from socprio.validate.records import Column, RecordBase, RecordColumns
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]

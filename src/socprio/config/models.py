@@ -19,8 +19,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
+from socprio.config.yamlsafe import MAX_CONFIG_BYTES, load_yaml
 from socprio.errors import ConfigError
-from socprio.yamlsafe import MAX_CONFIG_BYTES, load_yaml
 
 Loc = tuple[str | int, ...]
 Weight = Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)]

@@ -27,7 +27,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from socprio.config import STRANDS, Config, FactorType
+from socprio.config.models import STRANDS, Config, FactorType
 
 Parser = Callable[[Any], Any]
 

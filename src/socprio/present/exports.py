@@ -16,19 +16,19 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from socprio.formats import OutputFormat
-from socprio.formulasafe import escape_cell
-from socprio.results import (
+from socprio.pipeline.frame import (
     OPINION_COLUMNS,
     STABILITY_COLUMNS,
     Provenance,
     round_column,
     rounded_frame,
 )
+from socprio.present.escape import escape_cell
+from socprio.present.formats import OutputFormat
 
 if TYPE_CHECKING:
-    from socprio.config import Config
-    from socprio.history import Movement
+    from socprio.config.models import Config
+    from socprio.history.movement import Movement
 
 
 LIST_COLUMNS = ("flags", "overrides", "secondary_crimes", "opportunity_4p")
@@ -146,7 +146,7 @@ def to_json(
         groups.append(item)
     meta = prov.meta() | {"summary": summary}
     if movement is not None:
-        from socprio.history import movement_records, movement_to_json
+        from socprio.history.movement import movement_records, movement_to_json
 
         moves = movement_records(movement)
         for item in groups:
@@ -210,7 +210,9 @@ def render_text(
     if fmt is OutputFormat.MARKDOWN:
         return to_markdown(frame, prov, summary)
     if fmt is OutputFormat.TABLE or fmt is OutputFormat.XLSX:
-        raise ValueError(f"{fmt.value} is not text: see socprio.table and socprio.xlsx")
+        raise ValueError(
+            f"{fmt.value} is not text: see socprio.present.table and socprio.present.xlsx"
+        )
     assert_never(fmt)
 
 

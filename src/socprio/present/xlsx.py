@@ -16,13 +16,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, time
 from typing import TYPE_CHECKING, Any
 
-from socprio.formulasafe import escape_cell
-from socprio.results import Provenance, rounded_frame
+from socprio.pipeline.frame import Provenance, rounded_frame
+from socprio.present.escape import escape_cell
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from socprio.config import Config
+    from socprio.config.models import Config
 
 Cell = str | float | int | None
 

@@ -28,10 +28,10 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from socprio.config import Config
-from socprio.matrix import BoolArray, FactorMatrix, FloatArray, IntArray
-from socprio.ranking import SCORE_DECIMALS, Ranking, rounded, sub_band
-from socprio.scoring import Scores
+from socprio.config.models import Config
+from socprio.core.matrix import BoolArray, FactorMatrix, FloatArray, IntArray
+from socprio.core.ranking import SCORE_DECIMALS, Ranking, rounded, sub_band
+from socprio.core.scoring import Scores
 
 BLOCK_BYTES = 32 * 2**20  # one batch's (draws x groups) float64 block stays under this
 MAX_BATCH = 1024  # so that progress is reported at least every 1,024 draws

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from socprio.csvread import decode, parse
 from socprio.errors import DataError
-from socprio.formulasafe import unescape_cell
+from socprio.present.escape import unescape_cell
+from socprio.read.csvtable import decode, parse
 
 REQUIRED = ("rank", "group_id", "band", "score")
 POINTS = "_points"

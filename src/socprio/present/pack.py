@@ -16,8 +16,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from socprio.render import caption
-from socprio.results import Provenance, rounded_frame
+from socprio.pipeline.frame import Provenance, rounded_frame
+from socprio.present.exports import caption
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.typing import RcKeyType
 
-    from socprio.config import Config
-    from socprio.history import Movement
+    from socprio.config.models import Config
+    from socprio.history.movement import Movement
 
 GROUP_COLOURS = ("#B2182B", "#2166AC", "#5AAE61", "#8073AC", "#E08214", "#666666")
 BAND_COLOURS = {1: "#C0392B", 2: "#E69F00", 3: "#4D9A5B"}

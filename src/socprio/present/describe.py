@@ -13,7 +13,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from socprio.config import STRANDS, Config, FactorType, LoadedConfig
+from socprio.config.models import STRANDS, Config, FactorType, LoadedConfig
 
 
 @dataclass(frozen=True)

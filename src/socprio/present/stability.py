@@ -18,19 +18,19 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from socprio.render import INTERVAL, caption, rank_interval
-from socprio.results import (
+from socprio.pipeline.frame import (
     OPINION_COLUMNS,
     STABILITY_COLUMNS,
     Provenance,
     RankRun,
     rounded_frame,
 )
+from socprio.present.exports import INTERVAL, caption, rank_interval
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from socprio.stability import SecondOpinion, Stability
+    from socprio.core.stability import SecondOpinion, Stability
 
 CODENAME_WIDTH = 16  # the groups table fits 100 columns even with 4-digit ranks
 

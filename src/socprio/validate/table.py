@@ -18,10 +18,10 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import TypeAdapter, ValidationError
 
-from socprio.config import Config, record_columns
-from socprio.csvread import CsvTable
+from socprio.config.models import Config, record_columns
 from socprio.errors import where
-from socprio.records import (
+from socprio.read.csvtable import CsvTable
+from socprio.validate.records import (
     CROSS_CHECKS,
     Column,
     IntArray,

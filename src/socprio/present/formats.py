@@ -6,8 +6,8 @@ from enum import StrEnum
 class OutputFormat(StrEnum):
     """Every output format of ``socprio rank``."""
 
-    TABLE = "table"  # the analyst's rich table (socprio.table)
+    TABLE = "table"  # the analyst's rich table (socprio.present.table)
     CSV = "csv"
     JSON = "json"
     MARKDOWN = "markdown"
-    XLSX = "xlsx"  # the tasking workbook (socprio.xlsx); needs --output
+    XLSX = "xlsx"  # the tasking workbook (socprio.present.xlsx); needs --output

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 import numpy as np
 import numpy.typing as npt
 
-from socprio.config import ADMIN_COLUMNS, STRANDS, Config, Factor, FactorType, record_columns
+from socprio.config.models import ADMIN_COLUMNS, STRANDS, Config, Factor, FactorType, record_columns
 
 SAMPLE_SEED = 20261123
 SAMPLE_AS_OF = date(2026, 11, 23)

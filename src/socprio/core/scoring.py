@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from socprio.config import Combine, Config, FactorType
-from socprio.matrix import BoolArray, FactorMatrix, FloatArray
+from socprio.config.models import Combine, Config, FactorType
+from socprio.core.matrix import BoolArray, FactorMatrix, FloatArray
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from rich.console import Group as RichGroup
 from rich.table import Table
 from rich.text import Text
 
-from socprio.render import INTERVAL, caption, interval_note, rank_interval
-from socprio.results import Provenance, rounded_frame
+from socprio.pipeline.frame import Provenance, rounded_frame
+from socprio.present.exports import INTERVAL, caption, interval_note, rank_interval
 
 if TYPE_CHECKING:
     import pandas as pd

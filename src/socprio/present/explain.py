@@ -14,12 +14,12 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from socprio.config import Config, FactorType, LoadedConfig
-from socprio.ranking import Flag, rounded, settled
-from socprio.results import RankRun, raw_text
+from socprio.config.models import Config, FactorType, LoadedConfig
+from socprio.core.ranking import Flag, rounded, settled
+from socprio.pipeline.frame import RankRun, raw_text
 
 if TYPE_CHECKING:
-    from socprio.stability import SecondOpinion, Stability
+    from socprio.core.stability import SecondOpinion, Stability
 
 FLAG_MEANING = {
     Flag.ACTION_NOW: "an active threat to life: act now",

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from socprio.errors import DataError, NoInputError, OutputError
-from socprio.history import Previous, read_ranking
-from socprio.safeio import (
+from socprio.history.movement import Previous, read_ranking
+from socprio.write.atomic import (
     TEMP_PREFIX,
     TEMP_SUFFIX,
     atomic_write_bytes,
@@ -311,9 +311,9 @@ def archive_ranking(
     now: datetime | None = None,
 ) -> Path:
     """Render the full ranking as CSV and JSON and archive it with its manifest."""
-    from socprio.render import to_csv, to_json
-    from socprio.results import summary
-    from socprio.safeio import UTF8_BOM
+    from socprio.pipeline.frame import summary
+    from socprio.present.exports import to_csv, to_json
+    from socprio.write.atomic import UTF8_BOM
 
     cfg = prov.config.config
     csv_bytes = UTF8_BOM + to_csv(frame, prov).encode("utf-8")

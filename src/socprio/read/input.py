@@ -1,23 +1,15 @@
-"""SHELL: read the input file (or stdin) as bytes; write outputs atomically under a lock."""
+"""SHELL: read the input file (or stdin) as bytes, decoded and parsed into a CSV table."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import sys
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from socprio.csvread import CsvTable, read_table
 from socprio.errors import IOFailure, NoInputError
-from socprio.safeio import (
-    atomic_write_bytes,
-    atomic_write_text,
-    directory_lock,
-    sweep_stale_temps,
-    terminate_as_exit,
-)
+from socprio.read.csvtable import CsvTable, read_table
 
 STDIN = "-"
 
@@ -56,21 +48,3 @@ def read_input(path: str, *, encoding: str = "utf-8", delimiter: str = ",") -> I
     data, source = read_bytes(path)
     table = read_table(data, source=source, encoding=encoding, delimiter=delimiter)
     return InputFile(table=table, sha256=hashlib.sha256(data).hexdigest())
-
-
-def write_output(
-    path: Path, data: bytes | str | Iterable[str], *, mode: int, bom: bool = False
-) -> None:
-    """Atomically replace ``path`` under an exclusive lock on its directory.
-
-    ``data`` is bytes (written as they are) or text, whole or in chunks (UTF-8, with a BOM
-    when ``bom``). A concurrent run gets LockedError (75) and touches nothing; on any failure,
-    SIGTERM included, the previous file is intact and no temporary file is left.
-    """
-    directory = path.parent if str(path.parent) else Path()
-    with terminate_as_exit(), directory_lock(directory):
-        sweep_stale_temps(directory)
-        if isinstance(data, bytes):
-            atomic_write_bytes(path, data, mode=mode)
-        else:
-            atomic_write_text(path, data, mode=mode, bom=bom)

@@ -14,17 +14,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from socprio.config import Config, FactorType, LoadedConfig
-from socprio.matrix import BoolArray, FactorMatrix, FloatArray, gradings
-from socprio.ranking import Flag, Ranking, rounded
-from socprio.records import RecordBase, RecordColumns
-from socprio.scoring import Scores
+from socprio.config.models import Config, FactorType, LoadedConfig
+from socprio.core.matrix import BoolArray, FactorMatrix, FloatArray, gradings
+from socprio.core.ranking import Flag, Ranking, rounded
+from socprio.core.scoring import Scores
+from socprio.validate.records import RecordBase, RecordColumns
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from socprio.stability import SecondOpinion, Stability
-    from socprio.validate import Validated
+    from socprio.core.stability import SecondOpinion, Stability
+    from socprio.validate.table import Validated
 
 POINTS_DP = 2
 
@@ -241,9 +241,9 @@ def compute(
     records: Sequence[RecordBase], cfg: Config, *, as_of: date, include_dormant: bool = False
 ) -> RankRun:
     """Score, band and order validated records, and build the export table."""
-    from socprio.matrix import build_matrix
-    from socprio.ranking import rank
-    from socprio.scoring import score
+    from socprio.core.matrix import build_matrix
+    from socprio.core.ranking import rank
+    from socprio.core.scoring import score
 
     m = build_matrix(records, cfg)
     s = score(m, cfg)

@@ -22,16 +22,16 @@ from typer.core import TyperGroup
 
 from socprio import __version__
 from socprio.errors import ExitCode, SocprioError, UsageError
-from socprio.formats import OutputFormat
+from socprio.present.formats import OutputFormat
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from socprio.config import LoadedConfig
-    from socprio.history import Movement
-    from socprio.results import Provenance, RankRun
-    from socprio.stability import SecondOpinion, Stability
-    from socprio.validate import Validated
+    from socprio.config.models import LoadedConfig
+    from socprio.core.stability import SecondOpinion, Stability
+    from socprio.history.movement import Movement
+    from socprio.pipeline.frame import Provenance, RankRun
+    from socprio.validate.table import Validated
 
 
 class _Boundary(TyperGroup):
@@ -161,7 +161,7 @@ def _delimiter(text: str) -> str:
 
 
 def _config(path: Path | None) -> LoadedConfig:
-    from socprio.config import load_config, resolve_config_path
+    from socprio.config.models import load_config, resolve_config_path
 
     return load_config(resolve_config_path(path, os.environ))
 
@@ -170,8 +170,8 @@ def _load(
     path: str, cfg: LoadedConfig, *, as_of: date, encoding: str, delimiter: str, values: bool
 ) -> tuple[str, Validated]:
     """Read and validate the input; returns its SHA-256 (the parsed rows are released)."""
-    from socprio.files import read_input
-    from socprio.validate import validate_table
+    from socprio.read.input import read_input
+    from socprio.validate.table import validate_table
 
     data = read_input(path, encoding=encoding, delimiter=_delimiter(delimiter))
     return data.sha256, validate_table(data.table, cfg.config, as_of=as_of, show_values=values)
@@ -203,7 +203,7 @@ def validate(
     quiet: QuietOpt = False,
 ) -> None:
     """Check a file against the config and report every problem in one pass."""
-    from socprio.validation_report import issues_json, issues_text
+    from socprio.present.validation import issues_json, issues_text
 
     cfg = _config(config)
     day = parse_as_of(as_of, date.today())
@@ -241,8 +241,14 @@ def sample(
     """
     import io
 
-    from socprio.files import write_output
-    from socprio.sample import SAMPLE_AS_OF, SAMPLE_GROUPS, SAMPLE_SEED, generate_rows, write_csv
+    from socprio.sample.generate import (
+        SAMPLE_AS_OF,
+        SAMPLE_GROUPS,
+        SAMPLE_SEED,
+        generate_rows,
+        write_csv,
+    )
+    from socprio.write.output import write_output
 
     cfg = _config(config)
     rows = generate_rows(
@@ -262,8 +268,8 @@ def sample(
 def _require_valid(result: Validated, *, quiet: bool) -> None:
     """All or nothing: any rejected record fails the run before anything is written."""
     from socprio.errors import DataError
-    from socprio.validate import Severity
-    from socprio.validation_report import issues_text
+    from socprio.present.validation import issues_text
+    from socprio.validate.table import Severity
 
     if not result.ok:
         _stderr(issues_text(result, max_shown=20))
@@ -278,7 +284,7 @@ def _require_valid(result: Validated, *, quiet: bool) -> None:
 
 def _emit(text: str | Iterable[str], output: Path | None, *, mode: int, bom: bool) -> None:
     """Data to stdout (no BOM) or atomically to ``output``; chunks are written as they come."""
-    from socprio.files import write_output
+    from socprio.write.output import write_output
 
     if output is None or str(output) == "-":
         for chunk in [text] if isinstance(text, str) else text:
@@ -345,12 +351,12 @@ def rank(
         archive=archive,
         quiet=quiet,
     )
-    from socprio.results import filter_frame
+    from socprio.pipeline.frame import filter_frame
 
     frame = filter_frame(ranked.full, force=force, crime=crime, strand=strand, top=top)
     ranked.prov.counts["shown"] = len(frame)
     if archive is not None:
-        from socprio.archive import archive_ranking
+        from socprio.history.archive import archive_ranking
 
         archive_ranking(
             archive, frame=ranked.full, movement=ranked.moved, prov=ranked.prov, argv=sys.argv
@@ -394,7 +400,13 @@ def _assess_file(
     quiet: bool,
 ) -> _Assessed:
     """Load, validate (all or nothing), score, rank, and assess (stability, second opinion)."""
-    from socprio.results import Provenance, compute, run_counts, stability_meta, with_stability
+    from socprio.pipeline.frame import (
+        Provenance,
+        compute,
+        run_counts,
+        stability_meta,
+        with_stability,
+    )
 
     input_sha, validated = _load(
         path, cfg, as_of=as_of, encoding=encoding, delimiter=delimiter, values=False
@@ -444,24 +456,24 @@ def _show(
     fmt: OutputFormat, frame: pd.DataFrame, ranked: _Ranked, output: Path | None, cfg: LoadedConfig
 ) -> None:
     """Print the table, or write the chosen format to stdout or (atomically) to ``output``."""
-    from socprio.results import summary
+    from socprio.pipeline.frame import summary
 
     summ = summary(frame)
     if fmt is OutputFormat.TABLE:
         from rich.console import Console
 
-        from socprio.table import rank_table
+        from socprio.present.table import rank_table
 
         console = Console(width=100 if not sys.stdout.isatty() else min(100, _term_width()))
         console.print(rank_table(frame, ranked.prov, summ, boxes=console.is_terminal))
         if ranked.moved is not None:
-            from socprio.history import render_changes_text
+            from socprio.history.movement import render_changes_text
 
             text = render_changes_text(ranked.moved)
             console.print(text, markup=False, highlight=False)
     elif fmt is OutputFormat.XLSX:
-        from socprio.files import write_output
-        from socprio.xlsx import workbook_bytes
+        from socprio.present.xlsx import workbook_bytes
+        from socprio.write.output import write_output
 
         counts = ranked.moved.counts() if ranked.moved else None
         data = workbook_bytes(frame, ranked.prov, summ, cfg.config, movement_counts=counts)
@@ -469,7 +481,7 @@ def _show(
             raise UsageError("xlsx is a workbook: give --output FILE.xlsx")
         write_output(output, data, mode=cfg.config.output.mode)
     else:
-        from socprio.render import render_chunks
+        from socprio.present.exports import render_chunks
 
         text_chunks = render_chunks(fmt, frame, ranked.prov, summ, cfg.config)
         _emit(text_chunks, output, mode=cfg.config.output.mode, bom=fmt is OutputFormat.CSV)
@@ -521,8 +533,8 @@ def report(
     quiet: QuietOpt = False,
 ) -> None:
     """Write the one-page tasking pack: a self-contained HTML file that prints on A4."""
-    from socprio.pack import pack_html
-    from socprio.results import summary
+    from socprio.pipeline.frame import summary
+    from socprio.present.pack import pack_html
 
     cfg = _config(config)
     ranked = _rank_pipeline(
@@ -562,7 +574,7 @@ def explain(
     import numpy as np
     from rich.console import Console
 
-    from socprio.explain import explain as explain_group
+    from socprio.present.explain import explain as explain_group
 
     cfg = _config(config)
     assessed = _assess_file(
@@ -591,7 +603,7 @@ def config_show(
     """Print the weights (relative and effective), bands and rules of a config."""
     from rich.console import Console
 
-    from socprio.describe import config_view
+    from socprio.present.describe import config_view
 
     Console(width=100).print(config_view(_config(path)))
 
@@ -611,7 +623,7 @@ def schema(
     format: Annotated[SchemaFormat, typer.Option("--format", "-f")] = SchemaFormat.TABLE,
 ) -> None:
     """List the CSV columns the config expects, with their allowed values."""
-    from socprio.describe import schema_markdown, schema_table
+    from socprio.present.describe import schema_markdown, schema_table
 
     cfg = _config(config).config
     if format is SchemaFormat.MARKDOWN:
@@ -628,8 +640,8 @@ def _movement(
     """Movement against --previous, else the archive's latest run before ``as_of``, if any."""
     if previous is None and archive is None:
         return None
-    from socprio.archive import load_ranking, previous_run
-    from socprio.history import movement
+    from socprio.history.archive import load_ranking, previous_run
+    from socprio.history.movement import movement
 
     source = previous
     if source is None and archive is not None and archive.is_dir():
@@ -642,8 +654,8 @@ def _assess(
 ) -> tuple[Stability | None, SecondOpinion]:
     """The stability draws (when ``draws`` > 0) and the second opinion of a run; a progress
     bar on stderr only when it is a terminal and the run is not quiet."""
-    from socprio.stability import second_opinion
-    from socprio.stability import stability as draw_stability
+    from socprio.core.stability import second_opinion
+    from socprio.core.stability import stability as draw_stability
 
     m, s, r, c = run.matrix, run.scores, run.ranking, cfg.config
     opinion = second_opinion(m, s, r, c)
@@ -686,7 +698,7 @@ def stability_command(
     delimiter: DelimiterOpt = ",",
 ) -> None:
     """How sure are we? Rank intervals under weight draws, +/-p per weight, second opinions."""
-    from socprio.stability_report import report_json, report_text
+    from socprio.present.stability import report_json, report_text
 
     cfg = _config(config)
     assessed = _assess_file(
@@ -722,9 +734,9 @@ def diff(
     """Compare two rankings: new, dropped, band changes, biggest movers and their drivers."""
     import json
 
-    from socprio.archive import load_ranking
-    from socprio.history import diff as diff_rankings
-    from socprio.history import diff_to_json, render_diff_text
+    from socprio.history.archive import load_ranking
+    from socprio.history.movement import diff as diff_rankings
+    from socprio.history.movement import diff_to_json, render_diff_text
 
     result = diff_rankings(load_ranking(old), load_ranking(new), movers=movers)
     if format is ReportFormat.JSON:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from socprio.validate import Severity, Validated
+from socprio.validate.table import Severity, Validated
 
 
 def count_line(result: Validated) -> str:
