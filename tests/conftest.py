@@ -1,12 +1,15 @@
 """Shared fixtures for the scoring, ranking, results, render and explain tests.
 
-Inputs are seeded synthetic samples validated through the real record model, or factor
-matrices drawn by hypothesis. Every expectation in the tests is derived from the config.
+Inputs are seeded synthetic samples, assessed through the public pipeline (``socprio.assess``)
+or validated through the real record model, or factor matrices drawn by hypothesis. Every
+expectation in the tests is derived from the config.
 """
 
 from __future__ import annotations
 
 import copy
+import csv
+import io
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -18,13 +21,11 @@ import yaml
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from socprio import Assessment, assess
 from socprio.config.models import Config, FactorType, LoadedConfig, load_config, parse_config
 from socprio.core.matrix import FactorMatrix
-from socprio.pipeline.frame import Provenance, RankRun, compute
-from socprio.read.input import read_input
-from socprio.sample.generate import generate_rows
+from socprio.sample.generate import generate_rows, write_csv
 from socprio.validate.records import RecordBase, build_record_model
-from socprio.validate.table import validate_table
 
 AS_OF = date(2026, 11, 23)
 CONFIG_PATH = Path(__file__).resolve().parents[1] / "config" / "scoring.yaml"
@@ -117,11 +118,22 @@ def matrices(draw: st.DrawFn, cfg: Config, *, min_size: int = 1, max_size: int =
     )
 
 
-def rank_file(path: Path, loaded: LoadedConfig, *, as_of: date) -> tuple[RankRun, Provenance]:
-    """Read, validate and rank a file as the CLI does (for the export and pack tests)."""
-    data = read_input(str(path))
-    valid = validate_table(data.table, loaded.config, as_of=as_of)
-    assert valid.ok
-    run = compute(valid.records, loaded.config, as_of=as_of)
-    counts = {"read": valid.read, "ranked": len(run.ranking.order)}
-    return run, Provenance("0.1.0", loaded, "ocgs.csv", data.sha256, as_of, counts)
+def sample_csv(cfg: Config, *, groups: int, seed: int, **kw: Any) -> bytes:
+    """A synthetic input file's bytes, exactly as ``socprio sample`` writes them."""
+    out = io.StringIO()
+    write_csv(generate_rows(cfg, groups=groups, seed=seed, as_of=AS_OF, **kw), out)
+    return out.getvalue().encode("utf-8")
+
+
+def rows_csv(rows: list[dict[str, str]]) -> bytes:
+    """Rows (dicts of exact cell strings, one header) as input-file bytes."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def assess_file(source: Path | bytes, loaded: LoadedConfig, **kw: Any) -> Assessment:
+    """``socprio.assess`` as of the samples' date (keywords pass through)."""
+    return assess(source, loaded, **{"as_of": AS_OF} | kw)

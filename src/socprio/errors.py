@@ -42,6 +42,7 @@ class SocprioError(Exception):
     """Base class: a user-facing failure with its own message and exit code."""
 
     exit_code: ExitCode = ExitCode.BUG
+    report: str = ""  # details printed before the message (e.g. every rejected record)
 
     def __init__(
         self,

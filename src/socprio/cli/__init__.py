@@ -1,5 +1,19 @@
-"""SHELL: the ``socprio`` command line, one module per command group."""
+"""SHELL: the ``socprio`` command line, one module per command group.
 
-from socprio.cli.app import app, main
+``app`` holds the one error boundary; each module registers its commands on import.
+"""
 
-__all__ = ["app", "main"]
+import os
+
+from socprio.cli import compare, configure, data, inspect, rank
+from socprio.cli.app import app
+
+__all__ = ["app", "compare", "configure", "data", "inspect", "main", "rank"]
+
+
+def main() -> None:
+    """Console-script entry point."""
+    # socprio uses no pydantic plugins; skipping their discovery saves a scan of every
+    # installed package's metadata on each run (a user can still opt in by setting it).
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    app()

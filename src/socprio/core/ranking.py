@@ -10,28 +10,16 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 
 import numpy as np
 
 from socprio.config.models import Config, Op
+from socprio.core.flags import RANKING_FLAGS
 from socprio.core.matrix import BoolArray, FactorMatrix, FloatArray, IntArray
 from socprio.core.scoring import Scores
 
 SCORE_DECIMALS = 1
 TIE_DECIMALS = 9  # far below any printed digit, far above float noise in a 0-100 score
-
-
-class Flag(StrEnum):
-    """Review flags, in the order they are printed."""
-
-    ACTION_NOW = "ACTION_NOW"  # an active threat to life
-    OVERRIDE = "OVERRIDE"  # a rule lifted the band above the score's
-    GAP = "GAP"  # missing intelligence could change the band
-    STALE = "STALE"  # intelligence review older than stale_days
-    NO_LRO = "NO_LRO"  # Band 1-2 without a lead responsible officer
-    NO_DISRUPTION = "NO_DISRUPTION"  # Band 1 with no disruption in no_disruption_days
-    LOW_CONFIDENCE = "LOW_CONFIDENCE"  # graded low by the 3x5x2 table
 
 
 OPS: dict[Op, Callable[[FloatArray, float], BoolArray]] = {
@@ -56,7 +44,7 @@ class Ranking:
     band_min: IntArray  # (n,) band number at score_min
     band_max: IntArray  # (n,) band number at score_max
     rules: BoolArray  # (n, rules) which override conditions hold
-    flags: BoolArray  # (n, len(Flag))
+    flags: BoolArray  # (n, len(RANKING_FLAGS))
     order: IntArray  # (ranked,) row indices, first is the highest priority
     rank: IntArray  # (n,) 1-based position, 0 for groups not ranked
 
@@ -124,7 +112,7 @@ def rank(
             (effective_band == 1) & (since_disruption > cfg.flags.no_disruption_days),
             m.confidence == 2,
         ]
-    ).reshape(len(m), len(Flag))
+    ).reshape(len(m), len(RANKING_FLAGS))
     order = ranked_order(m, s, effective, include_dormant=include_dormant)
     position = np.zeros(len(m), dtype=np.int64)
     position[order] = np.arange(1, len(order) + 1)

@@ -21,10 +21,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from socprio.errors import DataError, NoInputError, OutputError
-from socprio.history.movement import Previous, read_ranking
+from socprio.history.previous import Previous, read_ranking
+
+if TYPE_CHECKING:
+    from socprio.pipeline.result import Assessment
+
 from socprio.write.atomic import (
     TEMP_PREFIX,
     TEMP_SUFFIX,
@@ -302,33 +306,26 @@ def _verify_against_manifest(file: Path, data: bytes) -> None:
 
 
 def archive_ranking(
-    archive_dir: Path,
-    *,
-    frame: Any,
-    movement: Any,
-    prov: Any,
-    argv: Sequence[str],
-    now: datetime | None = None,
+    archive_dir: Path, a: Assessment, *, argv: Sequence[str], now: datetime | None = None
 ) -> Path:
-    """Render the full ranking as CSV and JSON and archive it with its manifest."""
-    from socprio.pipeline.frame import summary
-    from socprio.present.exports import to_csv, to_json
+    """Render the whole assessment as CSV and JSON and archive it with its manifest."""
+    from socprio.present.csvout import to_csv
+    from socprio.present.jsonout import to_json
     from socprio.write.atomic import UTF8_BOM
 
-    cfg = prov.config.config
-    csv_bytes = UTF8_BOM + to_csv(frame, prov).encode("utf-8")
-    json_bytes = to_json(frame, prov, summary(frame), cfg, movement=movement).encode("utf-8")
+    csv_bytes = UTF8_BOM + to_csv(a).encode("utf-8")
+    json_bytes = to_json(a).encode("utf-8")
     manifest = build_manifest(
-        provenance_meta=prov.meta(),
+        provenance_meta=a.provenance.meta(),
         output_hashes=output_hashes(csv_bytes, json_bytes),
         argv=list(argv),
         now=now or datetime.now(UTC),
     )
     return write_run(
         archive_dir,
-        as_of=prov.as_of,
+        as_of=a.provenance.as_of,
         csv_bytes=csv_bytes,
         json_bytes=json_bytes,
         manifest=manifest,
-        mode=cfg.output.mode,
+        mode=a.config.output.mode,
     )

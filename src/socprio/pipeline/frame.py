@@ -1,22 +1,21 @@
-"""The ranked result as one table: the single source for every export format.
+"""The tables of an ``Assessment``: one row per group, built column by column from the core.
 
-Built column by column from the core's arrays with pandas (the shell edge), in rank order.
-Numbers keep full precision here; each format rounds only when it writes.
+Built with pandas from the core's arrays, in rank order (or, for groups not ranked, by
+group_id). Numbers keep full precision here; each format rounds only when it writes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
-from socprio.config.models import Config, FactorType, LoadedConfig
-from socprio.core.matrix import BoolArray, FactorMatrix, FloatArray, gradings
-from socprio.core.ranking import Flag, Ranking, rounded
+from socprio.config.models import Config, FactorType
+from socprio.core.flags import Flag
+from socprio.core.matrix import BoolArray, FactorMatrix, FloatArray, IntArray, gradings
+from socprio.core.ranking import Ranking, rounded
 from socprio.core.scoring import Scores
 from socprio.validate.records import RecordBase, RecordColumns
 
@@ -24,7 +23,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from socprio.core.stability import SecondOpinion, Stability
-    from socprio.validate.table import Validated
 
 POINTS_DP = 2
 
@@ -53,43 +51,11 @@ ID_COLUMNS = (
     "last_disruption_date",
     "notes",
 )
-# Added after ``score_band`` by ``with_stability``: the second-opinion ranks always, the
-# stability columns when the draws were run. Flags after the ``Flag`` ones, in this order.
+# Added after ``score_band`` in the ranked table: the stability columns when the draws were
+# run, then the second-opinion ranks always.
 OPINION_COLUMNS = ("harm_rank", "attribute_rank")
 STABILITY_COLUMNS = ("rank_p5", "rank_p95", "p_top_k", "p_same_band")
-STABILITY_FLAGS = ("UNSTABLE", "DISAGREE")
 SHARE_DP = 3  # p_top_k and p_same_band: 0.996 must not print as a certain 1.0
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """What produced a ranking: printed on every output for audit."""
-
-    tool_version: str
-    config: LoadedConfig
-    input_path: str
-    input_sha256: str
-    as_of: date
-    counts: dict[str, int]
-    stability: dict[str, Any] | None = None  # ``stability_meta`` when the draws were run
-
-    def meta(self) -> dict[str, Any]:
-        """The JSON ``meta`` block."""
-        cfg = self.config.config
-        return {
-            "tool": "socprio",
-            "tool_version": self.tool_version,
-            "marking": cfg.marking,
-            "config": {
-                "path": self.config.path,
-                "sha256": self.config.sha256,
-                "version": cfg.version,
-                "owner": cfg.owner,
-            },
-            "input": {"path": self.input_path, "sha256": self.input_sha256},
-            "as_of": self.as_of.isoformat(),
-            "counts": self.counts,
-        } | ({"stability": self.stability} if self.stability is not None else {})
 
 
 def raw_text(value: float, kind: FactorType) -> str:
@@ -134,12 +100,18 @@ def joined(mask: BoolArray, names: Sequence[str]) -> npt.NDArray[np.object_]:
 
 
 def ranking_frame(
-    records: Sequence[RecordBase], m: FactorMatrix, s: Scores, r: Ranking, cfg: Config
+    records: Sequence[RecordBase],
+    m: FactorMatrix,
+    s: Scores,
+    r: Ranking,
+    cfg: Config,
+    rows: IntArray,
+    flags: BoolArray,
 ) -> pd.DataFrame:
-    """One row per ranked group, best first, with every factor's raw value and points."""
+    """One row per group of ``rows`` (matrix rows, in that order), with every factor's raw
+    value and points; ``flags`` is the (len(rows), len(Flag)) mask of the ``flags`` column."""
     import pandas as pd
 
-    rows = r.order
     cols = RecordColumns.of(records).columns
     label = np.array(r.labels)
 
@@ -159,7 +131,7 @@ def ranking_frame(
         "score_max": s.score_max[rows],
         "coverage": s.coverage[rows],
         "confidence": shared_text(np.array(["high", "medium", "low"])[m.confidence[rows]]),
-        "flags": joined(r.flags[rows], [f.value for f in Flag]),
+        "flags": joined(flags, [f.value for f in Flag]),
         "overrides": joined(r.rules[rows], [rule.id for rule in cfg.overrides]),
         "score_band": shared_text(label[r.band[rows]]),
         "lead_force": column("lead_force"),
@@ -226,47 +198,22 @@ def _counts(series: pd.Series) -> dict[str, int]:
     return {str(k): int(counts[k]) for k in sorted(counts.index)}
 
 
-@dataclass(frozen=True)
-class RankRun:
-    """Everything one ranking run computed, for the exports and ``explain``."""
-
-    records: Sequence[RecordBase]
-    matrix: FactorMatrix
-    scores: Scores
-    ranking: Ranking
-    frame: pd.DataFrame
-
-
-def compute(
-    records: Sequence[RecordBase], cfg: Config, *, as_of: date, include_dormant: bool = False
-) -> RankRun:
-    """Score, band and order validated records, and build the export table."""
-    from socprio.core.matrix import build_matrix
-    from socprio.core.ranking import rank
-    from socprio.core.scoring import score
-
-    m = build_matrix(records, cfg)
-    s = score(m, cfg)
-    r = rank(m, s, cfg, as_of=as_of, include_dormant=include_dormant)
-    return RankRun(records, m, s, r, ranking_frame(records, m, s, r, cfg))
+def flag_mask(
+    r: Ranking, rows: IntArray, stab: Stability | None, opinion: SecondOpinion | None
+) -> BoolArray:
+    """The (len(rows), len(Flag)) flags of ``rows``: the ranking's, then UNSTABLE (when the
+    draws ran) and DISAGREE (when the second opinion was formed)."""
+    none = np.zeros(len(rows), dtype=bool)
+    unstable = stab.unstable[rows] if stab is not None else none
+    disagree = opinion.disagree[rows] if opinion is not None else none
+    return np.column_stack([r.flags[rows], unstable, disagree]).reshape(len(rows), len(Flag))
 
 
-def with_stability(
-    frame: pd.DataFrame, run: RankRun, stab: Stability | None, opinion: SecondOpinion
-) -> pd.DataFrame:
-    """``run``'s ranking frame with the second-opinion ranks, the stability columns when
-    ``stab`` is given, and UNSTABLE / DISAGREE appended to ``flags`` (see OPINION_COLUMNS).
-
-    ``frame`` must be in ``run``'s rank order (``run.frame`` or a copy); applying this twice
-    gives the same result as once.
-    """
-    import pandas as pd
-
-    rows = run.ranking.order
-    if not np.array_equal(frame["group_id"].to_numpy(dtype=str), run.matrix.group_id[rows]):
-        raise ValueError("frame is not in the rank order of this run")
+def assessed_columns(
+    rows: IntArray, stab: Stability | None, opinion: SecondOpinion
+) -> dict[str, Any]:
+    """The stability columns (when the draws ran) and the second-opinion ranks of ``rows``."""
     added: dict[str, Any] = {}
-    unstable = np.zeros(len(rows), dtype=bool)
     if stab is not None:
         added = {
             "rank_p5": stab.rank_p5[rows],
@@ -274,45 +221,48 @@ def with_stability(
             "p_top_k": stab.p_top_k[rows],
             "p_same_band": stab.p_same_band[rows],
         }
-        unstable = stab.unstable[rows]
-    added |= {
+    return added | {
         "harm_rank": opinion.harm_rank[rows],
         "attribute_rank": opinion.attribute_rank[rows],
     }
-    base = frame.drop(columns=[c for c in (*OPINION_COLUMNS, *STABILITY_COLUMNS) if c in frame])
-    at = list(base.columns).index("score_band") + 1
-    out = pd.concat(
-        [base.iloc[:, :at], pd.DataFrame(added, index=base.index), base.iloc[:, at:]], axis=1
-    )
-    mask = np.column_stack([run.ranking.flags[rows], unstable, opinion.disagree[rows]])
-    out["flags"] = joined(mask.reshape(len(rows), -1), [*(f.value for f in Flag), *STABILITY_FLAGS])
-    return out
 
 
-def stability_meta(stab: Stability) -> dict[str, Any]:
-    """The ``meta.stability`` block of the exports: settings and the overall agreement."""
-    return {
-        "draws": stab.draws,
-        "seed": stab.seed,
-        "concentration": stab.concentration,
-        "top_k": stab.top_k,
-        "perturbation": stab.perturbation,
-        "spearman_median": round(stab.spearman_median, 4),
-        "spearman_p5": round(stab.spearman_p5, 4),
-        "unstable": int(stab.unstable.sum()),
-    }
+def build_tables(
+    records: Sequence[RecordBase],
+    m: FactorMatrix,
+    s: Scores,
+    r: Ranking,
+    cfg: Config,
+    *,
+    stab: Stability | None,
+    opinion: SecondOpinion,
+) -> tuple[pd.DataFrame, pd.DataFrame, BoolArray]:
+    """The ranked table (rank order, with the stability and second-opinion columns after
+    ``score_band``), the table of groups not ranked (by group_id), and the ranked flags."""
+    import pandas as pd
+
+    ranked = r.order
+    flags = flag_mask(r, ranked, stab, opinion)
+    table = ranking_frame(records, m, s, r, cfg, ranked, flags)
+    at = list(table.columns).index("score_band") + 1
+    added = pd.DataFrame(assessed_columns(ranked, stab, opinion), index=table.index)
+    table = pd.concat([table.iloc[:, :at], added, table.iloc[:, at:]], axis=1)
+    others = np.setdiff1d(np.arange(len(m)), ranked)
+    others = others[np.argsort(m.group_id[others], kind="stable")]
+    unranked = ranking_frame(records, m, s, r, cfg, others, flag_mask(r, others, None, None))
+    return table, unranked, flags
 
 
-def filter_frame(
+def selected_rows(
     frame: pd.DataFrame,
     *,
     force: str | None = None,
     crime: str | None = None,
     strand: str | None = None,
     top: int | None = None,
-) -> pd.DataFrame:
-    """Rows matching every filter given (ignoring case, as the input does), then the first
-    ``top``; ranks stay regional."""
+) -> IntArray:
+    """Positions of the rows matching every filter given (ignoring case, as the input does),
+    then the first ``top``."""
     keep = np.ones(len(frame), dtype=bool)
     if force:
         keep &= frame["lead_force"].str.casefold() == force.casefold()
@@ -324,17 +274,4 @@ def filter_frame(
         keep &= (
             strands.str.casefold().str.contains(f";{strand.casefold()};", regex=False).to_numpy()
         )
-    out = frame[keep]
-    return out.head(top) if top is not None else out
-
-
-def run_counts(validated: Validated, *, ranked: int) -> dict[str, int]:
-    """Record counts of a run for the provenance block: read = valid + rejected + blank."""
-    return {
-        "read": validated.read,
-        "valid": len(validated.records),
-        "rejected": validated.invalid,
-        "blank_skipped": validated.blank,
-        "ranked": ranked,
-        **{f"status_{k}": v for k, v in validated.status_counts.items()},
-    }
+    return np.flatnonzero(keep)[:top]

@@ -16,8 +16,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from socprio.pipeline.frame import Provenance, rounded_frame
-from socprio.present.exports import caption
+from socprio.pipeline.frame import rounded_frame
+from socprio.present.captions import caption
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from socprio.config.models import Config
     from socprio.history.movement import Movement
+    from socprio.pipeline.result import Assessment, Provenance
 
 GROUP_COLOURS = ("#B2182B", "#2166AC", "#5AAE61", "#8073AC", "#E08214", "#666666")
 BAND_COLOURS = {1: "#C0392B", 2: "#E69F00", 3: "#4D9A5B"}
@@ -465,9 +466,9 @@ def method_section(prov: Provenance, cfg: Config) -> str:
         ("Input", prov.input_path),
         ("Input sha256", prov.input_sha256),
     ]
-    stability = getattr(prov, "stability", None)
-    if stability:
-        lines.append(("Stability", ", ".join(f"{k} {v}" for k, v in stability.items())))
+    if prov.stability is not None:
+        settings = prov.stability.to_dict().items()
+        lines.append(("Stability", ", ".join(f"{k} {v}" for k, v in settings)))
     about = "".join(f"<tr><th>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>" for k, v in lines)
     weights = [
         [esc(cfg.groups[cfg.group_of[name]].label), esc(cfg.factors[name].label), f"{w:.1%}"]
@@ -493,25 +494,10 @@ def method_section(prov: Provenance, cfg: Config) -> str:
     )
 
 
-def _with_movement(frame: pd.DataFrame, movement: Movement | None) -> pd.DataFrame:
-    """``frame`` with movement and rank_change columns taken from ``movement`` if missing."""
-    if movement is None or "movement" in frame.columns:
-        return frame
-    moves = movement.frame.set_index("group_id")[["movement", "rank_change"]]
-    return frame.join(moves, on="group_id")
-
-
-def pack_html(
-    frame: pd.DataFrame,
-    prov: Provenance,
-    summary: Mapping[str, Mapping[str, int]],
-    cfg: Config,
-    *,
-    top: int = 20,
-    movement: Movement | None = None,
-) -> str:
-    """The tasking pack for ``frame`` (every ranked group, in rank order) as one HTML page."""
-    out = _with_movement(rounded_frame(frame), movement)
+def pack_html(a: Assessment, *, top: int = 20) -> str:
+    """The tasking pack of an assessment (every ranked group, in rank order) as one HTML page."""
+    prov, cfg, summary, movement = a.provenance, a.config, a.summary(), a.movement
+    out = rounded_frame(a.table)
     head = out.head(top)
     marking = esc(cfg.marking)
     as_of = prov.as_of.isoformat()

@@ -18,19 +18,14 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from socprio.pipeline.frame import (
-    OPINION_COLUMNS,
-    STABILITY_COLUMNS,
-    Provenance,
-    RankRun,
-    rounded_frame,
-)
-from socprio.present.exports import INTERVAL, caption, rank_interval
+from socprio.pipeline.frame import OPINION_COLUMNS, STABILITY_COLUMNS, rounded_frame
+from socprio.present.captions import INTERVAL, caption, rank_interval
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from socprio.core.stability import SecondOpinion, Stability
+    from socprio.core.stability import Stability
+    from socprio.pipeline.result import Assessment
 
 CODENAME_WIDTH = 16  # the groups table fits 100 columns even with 4-digit ranks
 
@@ -43,8 +38,9 @@ def _flagged(frame: pd.DataFrame, flag: str) -> np.ndarray[Any, np.dtype[np.bool
     return marked
 
 
-def _overall(stab: Stability, opinion: SecondOpinion, run: RankRun) -> str:
-    ranked = len(run.ranking.order)
+def _overall(a: Assessment, stab: Stability) -> str:
+    opinion = a.opinion
+    ranked = len(a.ranking.order)
     disagree = int(opinion.disagree.sum())
     return (
         f"Spearman's rho, baseline vs each draw: median {stab.spearman_median:.3f}, "
@@ -94,10 +90,10 @@ def groups_table(frame: pd.DataFrame, stab: Stability, *, top: int | None) -> Ta
     return table
 
 
-def sensitivity_table(run: RankRun, stab: Stability) -> Table:
+def sensitivity_table(a: Assessment, stab: Stability) -> Table:
     """Per weighted factor: its effective weight and the groups whose band changes at -p, +p."""
     p = f"{stab.perturbation:.0%}"
-    ids = run.matrix.group_id
+    ids = a.matrix.group_id
     table = Table(
         box=box.SIMPLE_HEAD,
         pad_edge=False,
@@ -119,17 +115,9 @@ def sensitivity_table(run: RankRun, stab: Stability) -> Table:
     return table
 
 
-def report_text(
-    frame: pd.DataFrame,
-    run: RankRun,
-    stab: Stability,
-    opinion: SecondOpinion,
-    prov: Provenance,
-    *,
-    top: int | None = None,
-) -> RenderableType:
+def report_text(a: Assessment, *, top: int | None = None) -> RenderableType:
     """The whole report for a 100-column terminal: head, groups, overall, one at a time."""
-    cfg = prov.config.config
+    frame, stab, opinion, prov, cfg = a.table, _stability(a), a.opinion, a.provenance, a.config
     harm = cfg.groups[opinion.harm_group].label
     head = Text.assemble(
         (cfg.marking, "bold"),
@@ -154,17 +142,23 @@ def report_text(
         groups_table(frame, stab, top=top),
         Text(f"Showing {shown} of {len(frame)} ranked groups.", style="dim"),
         legend,
-        Text(_overall(stab, opinion, run)),
-        sensitivity_table(run, stab),
+        Text(_overall(a, stab)),
+        sensitivity_table(a, stab),
         Text(caption(prov), style="dim"),
     )
 
 
-def report_data(
-    frame: pd.DataFrame, run: RankRun, stab: Stability, opinion: SecondOpinion, prov: Provenance
-) -> dict[str, Any]:
+def _stability(a: Assessment) -> Stability:
+    """The weight draws of ``a``; the report needs them (ValueError when they did not run)."""
+    if a.stability is None:
+        raise ValueError("the stability report needs an assessment made with draws > 0")
+    return a.stability
+
+
+def report_data(a: Assessment) -> dict[str, Any]:
     """Everything in the report, for every ranked group, as plain JSON-ready data."""
-    out = rounded_frame(frame)
+    stab, opinion, prov = _stability(a), a.opinion, a.provenance
+    out = rounded_frame(a.table)
     unstable = _flagged(out, "UNSTABLE").tolist()
     disagree = _flagged(out, "DISAGREE").tolist()
     keys = ["rank", "group_id", "codename", "band", *STABILITY_COLUMNS, *OPINION_COLUMNS]
@@ -177,7 +171,7 @@ def report_data(
         }
         for i, row in enumerate(out[[*keys, "flags"]].to_dict(orient="records"))
     ]
-    ids = run.matrix.group_id
+    ids = a.matrix.group_id
     cfg = prov.config.config
     return {
         "meta": prov.meta(),
@@ -186,7 +180,7 @@ def report_data(
             "spearman_p5": round(stab.spearman_p5, 4),
             "unstable": int(stab.unstable.sum()),
             "disagree": int(opinion.disagree.sum()),
-            "ranked": len(run.ranking.order),
+            "ranked": len(a.ranking.order),
         },
         "second_opinion": {
             "harm_group": opinion.harm_group,
@@ -206,9 +200,7 @@ def report_data(
     }
 
 
-def report_json(
-    frame: pd.DataFrame, run: RankRun, stab: Stability, opinion: SecondOpinion, prov: Provenance
-) -> str:
+def report_json(a: Assessment) -> str:
     """``report_data`` as indented JSON text."""
-    data = report_data(frame, run, stab, opinion, prov)
+    data = report_data(a)
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -1,23 +1,25 @@
 """The analyst's rich table for ``socprio rank``: 100 columns, bands coloured, one line a group.
 
-Builds renderables and returns them; never prints. Separate from ``render`` so that the file
-formats never import rich's console machinery.
+Returns text (ANSI-styled only when asked); never prints. Input text is always passed to rich
+as ``Text``, never as a string, so a codename is never read as console markup.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import io
+from typing import TYPE_CHECKING
 
 from rich import box
+from rich.console import Console
 from rich.console import Group as RichGroup
 from rich.table import Table
 from rich.text import Text
 
-from socprio.pipeline.frame import Provenance, rounded_frame
-from socprio.present.exports import INTERVAL, caption, interval_note, rank_interval
+from socprio.pipeline.frame import rounded_frame
+from socprio.present.captions import INTERVAL, caption, interval_note, rank_interval
 
 if TYPE_CHECKING:
-    import pandas as pd
+    from socprio.pipeline.result import Assessment
 
 BAND_STYLE = {"1": "bold red", "2": "yellow", "3": "green"}
 CONFIDENCE_SHORT = {"high": "H", "medium": "M", "low": "L"}
@@ -34,15 +36,35 @@ TABLE_FLAGS = {
 }
 
 
-def rank_table(
-    frame: pd.DataFrame, prov: Provenance, summary: dict[str, Any], *, boxes: bool = True
-) -> RichGroup:
+def table_text(a: Assessment, *, width: int = 100, terminal: bool = False) -> str:
+    """The table as text ``width`` columns wide; colours and boxes only for a ``terminal``,
+    then the changes since the previous run when there is one."""
+    out = io.StringIO()
+    console = Console(
+        file=out,
+        width=width,
+        force_terminal=terminal,
+        no_color=not terminal,
+        highlight=False,
+        emoji=False,
+        markup=False,
+    )
+    console.print(rank_table(a, boxes=terminal))
+    if a.movement is not None:
+        from socprio.present.changes import render_changes_text
+
+        console.print(Text(render_changes_text(a.movement)))
+    return out.getvalue()
+
+
+def rank_table(a: Assessment, *, boxes: bool = True) -> RichGroup:
     """The analyst's table: fits 100 columns, bands coloured, summary and caption below."""
-    out = rounded_frame(frame)
+    prov = a.provenance
+    out = rounded_frame(a.table)
     table = Table(
         box=box.SIMPLE_HEAD if boxes else None,
-        title=prov.config.config.marking,
-        caption=caption(prov),
+        title=Text(prov.config.config.marking),
+        caption=Text(caption(prov)),
         pad_edge=False,
         collapse_padding=True,
     )
@@ -76,10 +98,10 @@ def rank_table(
             f"{row.score_min:.0f}-{row.score_max:.0f}",
             *([spans[i]] if spans is not None else []),
             *([moves[i]] if moves is not None else []),
-            str(row.group_id),
-            str(row.codename),
-            str(row.lead_force),
-            str(row.principal_crime),
+            Text(str(row.group_id)),
+            Text(str(row.codename)),
+            Text(str(row.lead_force)),
+            Text(str(row.principal_crime)),
             CONFIDENCE_SHORT.get(str(row.confidence), "?"),
             " ".join(
                 TABLE_FLAGS.get(f, f) for f in str(row.flags).split(";") if TABLE_FLAGS.get(f, f)
@@ -87,7 +109,7 @@ def rank_table(
         )
     lines = [
         Text(f"{name}: " + "  ".join(f"{k} {v}" for k, v in counts.items()))
-        for name, counts in summary.items()
+        for name, counts in a.summary().items()
     ]
     legend = Text(
         "Band^ = lifted by an override rule; C = confidence (High/Medium/Low)\n"

@@ -16,13 +16,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, time
 from typing import TYPE_CHECKING, Any
 
-from socprio.pipeline.frame import Provenance, rounded_frame
+from socprio.pipeline.frame import rounded_frame
 from socprio.present.escape import escape_cell
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from socprio.config.models import Config
+    from socprio.pipeline.result import Assessment, Provenance
 
 Cell = str | float | int | None
 
@@ -310,8 +311,8 @@ def _cell(value: object) -> Cell:
 def method_sections(prov: Provenance, cfg: Config) -> list[tuple[str, list[str], list[list[Cell]]]]:
     """The Method sheet's tables: (title, header, rows) for provenance, weights, bands, rules."""
     meta = prov.meta()
-    counts: list[list[Cell]] = [[f"count_{k}", v] for k, v in prov.counts.items()]
-    stability: dict[str, Any] = getattr(prov, "stability", None) or {}
+    counts: list[list[Cell]] = [[f"count_{k}", v] for k, v in prov.counts.to_dict().items()]
+    stability: dict[str, Any] = prov.stability.to_dict() if prov.stability else {}
     counts += [[f"stability_{k}", _cell(v)] for k, v in stability.items()]
     about: list[list[Cell]] = [
         ["marking", cfg.marking],
@@ -401,18 +402,13 @@ def _method_sheet(sheet: _Sheet, prov: Provenance, cfg: Config) -> None:
         row += 1
 
 
-def workbook_bytes(
-    frame: pd.DataFrame,
-    prov: Provenance,
-    summary: Mapping[str, Mapping[str, int]],
-    cfg: Config,
-    *,
-    movement_counts: Mapping[str, int] | None = None,
-) -> bytes:
-    """The .xlsx bytes of a ranking: identical for the same frame, provenance and config."""
+def workbook_bytes(a: Assessment) -> bytes:
+    """The .xlsx bytes of an assessment: identical for the same input, config and as-of."""
     import xlsxwriter  # type: ignore[import-untyped]  # XlsxWriter ships no py.typed marker
 
-    out = rounded_frame(frame)
+    prov, cfg, summary = a.provenance, a.config, a.summary()
+    movement_counts = a.movement.counts() if a.movement is not None else None
+    out = rounded_frame(a.table)
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, OPTIONS)
     created = datetime.combine(prov.as_of, time())

@@ -7,11 +7,13 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from socprio.errors import IOFailure, NoInputError
 from socprio.read.csvtable import CsvTable, read_table
 
 STDIN = "-"
+Source = str | Path | bytes | BinaryIO  # a path, "-" for stdin, the bytes, or a binary stream
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,17 @@ def read_bytes(path: str) -> tuple[bytes, str]:
         raise IOFailure(f"cannot read input: {os.strerror(exc.errno or 0)}", file=path) from None
 
 
-def read_input(path: str, *, encoding: str = "utf-8", delimiter: str = ",") -> InputFile:
+def source_bytes(source: Source) -> tuple[bytes, str]:
+    """The raw bytes of any ``Source`` and the name to use in messages."""
+    if isinstance(source, bytes):
+        return source, "<bytes>"
+    if isinstance(source, str | Path):
+        return read_bytes(str(source))
+    return source.read(), str(getattr(source, "name", "<stream>"))
+
+
+def read_input(source: Source, *, encoding: str = "utf-8", delimiter: str = ",") -> InputFile:
     """Read, decode and structurally parse the input CSV."""
-    data, source = read_bytes(path)
-    table = read_table(data, source=source, encoding=encoding, delimiter=delimiter)
+    data, name = source_bytes(source)
+    table = read_table(data, source=name, encoding=encoding, delimiter=delimiter)
     return InputFile(table=table, sha256=hashlib.sha256(data).hexdigest())

@@ -1,0 +1,217 @@
+"""Earlier rankings read back from a socprio export (CSV or JSON) for movement and diff.
+
+Pure: bytes in, a typed ``Previous`` out. Errors name the file, line and column of a bad cell,
+never its value (cron mails stderr).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from socprio.errors import DataError
+from socprio.present.escape import unescape_cell
+from socprio.read.csvtable import decode, parse
+
+REQUIRED = ("rank", "group_id", "band", "score")
+POINTS = "_points"
+RAW = "_raw"
+BAND_LABEL = r"^(\d+)[A-Z]?$"  # "1C" -> band 1; a bare "2" is band 2 too
+_RANK = r"[1-9][0-9]{0,8}"  # at most 999,999,999 groups: fits int64
+
+
+@dataclass(frozen=True, eq=False)
+class Previous:
+    """An earlier ranking: one row per group, indexed by ``group_id``.
+
+    ``frame`` holds ``codename`` (str), ``rank`` (int64), ``band`` (str), ``band_number``
+    (int64), ``score`` (float64) and every ``<x>_points`` column (float64). ``factors`` names
+    the per-factor points columns (those with a matching ``<factor>_raw`` column in a CSV, or
+    under ``factors`` in a JSON export); the diff explains movers with these.
+    """
+
+    frame: pd.DataFrame
+    factors: tuple[str, ...]
+    source: str
+    as_of: date | None = None
+    marking: str | None = None
+    config_sha256: str | None = None
+
+
+def read_ranking(data: bytes, *, source: str, as_of: date | None = None) -> Previous:
+    """Read a socprio ranking export (CSV or JSON, detected by a leading ``{``).
+
+    ``as_of`` is used when the file does not carry its own date (the CSV export does not; the
+    JSON ``meta.as_of`` wins). Raises DataError naming the file, line and column of a problem.
+    """
+    text = decode(data, source=source)
+    if text.lstrip()[:1] == "{":
+        return _from_json(text, source=source, as_of=as_of)
+    return _from_csv(text, source=source, as_of=as_of)
+
+
+def _from_csv(text: str, *, source: str, as_of: date | None) -> Previous:
+    """The flat CSV export: unescape text cells, then check the table."""
+    table = parse(text, source=source)
+    header = [unescape_cell(name) for name in table.header]
+    raw = pd.DataFrame([row.cells for row in table.rows], columns=header, dtype=str)
+    lines = [row.line for row in table.rows]
+    _require(header, source)
+    names = set(header)
+    points = [c for c in header if c.endswith(POINTS)]
+    factors = tuple(c for c in points if c.removesuffix(POINTS) + RAW in names)
+    if not factors and not any(c.endswith(RAW) for c in header):
+        factors = tuple(points)  # a trimmed export: every points column may explain a move
+    kept = [c for c in ("codename", *REQUIRED) if c in names] + points
+    frame = raw[kept].map(unescape_cell)
+    marking = (
+        unescape_cell(table.rows[0].cells[header.index("marking")]) if "marking" in names else None
+    )
+    return Previous(
+        frame=_checked(frame, source=source, lines=lines),
+        factors=factors,
+        source=source,
+        as_of=as_of,
+        marking=marking or None,
+    )
+
+
+def _from_json(text: str, *, source: str, as_of: date | None) -> Previous:
+    """The JSON export: ``{"meta": {...}, "groups": [...]}``, nested or flat per group."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError("not valid JSON", file=source, line=exc.lineno, column=exc.colno) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("groups"), list):
+        raise DataError("not a socprio ranking: no top-level 'groups' list", file=source)
+    meta = doc.get("meta", {})
+    groups = doc["groups"]
+    bad = next((i for i, g in enumerate(groups) if not isinstance(g, dict)), None)
+    if not isinstance(meta, dict) or bad is not None:
+        where = "'meta'" if bad is None else f"groups[{bad}]"
+        raise DataError(f"{where} is not a JSON object", file=source)
+    flat = pd.json_normalize(groups, sep=".") if groups else pd.DataFrame(columns=list(REQUIRED))
+    flat, factors = _flatten_points(flat)
+    _require(list(flat.columns), source)
+    points = [c for c in flat.columns if c.endswith(POINTS)]
+    missing = flat[list(REQUIRED)].isna().to_numpy().nonzero()
+    if len(missing[0]):
+        row, col = int(missing[0][0]), REQUIRED[int(missing[1][0])]
+        raise DataError(f"groups[{row}].{col}: missing value", file=source)
+    if "codename" not in flat.columns:
+        flat["codename"] = ""
+    frame = flat[["codename", *REQUIRED, *points]].fillna({"codename": ""}).astype(str)
+    config = meta.get("config")
+    sha = config.get("sha256") if isinstance(config, dict) else None
+    marking = meta.get("marking")
+    return Previous(
+        frame=_checked(frame, source=source, lines=None),
+        factors=factors,
+        source=source,
+        as_of=_meta_date(meta.get("as_of"), source) or as_of,
+        marking=marking if isinstance(marking, str) and marking else None,
+        config_sha256=sha if isinstance(sha, str) else None,
+    )
+
+
+def _flatten_points(flat: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Rename ``factors.<f>.points`` and ``group_points.<g>`` to ``<f>_points``/``<g>_points``.
+
+    A factor whose points are null in every group (a rule-only factor) is dropped.
+    """
+    renames: dict[str, str] = {}
+    factors: list[str] = []
+    for col in flat.columns:
+        parts = str(col).split(".")
+        if len(parts) == 3 and parts[0] == "factors" and parts[2] == "points":
+            if flat[col].notna().any():
+                renames[col] = parts[1] + POINTS
+                factors.append(parts[1] + POINTS)
+        elif len(parts) == 2 and parts[0] == "group_points":
+            renames[col] = parts[1] + POINTS
+    if not factors:  # a flat JSON: the CSV's rule (points with a matching raw column)
+        names = {str(c) for c in flat.columns}
+        factors = [c for c in names if c.endswith(POINTS) and c.removesuffix(POINTS) + RAW in names]
+        factors.sort(key=list(flat.columns).index)
+    keep = [c for c in flat.columns if "." not in str(c) or c in renames]
+    return flat[keep].rename(columns=renames), tuple(factors)
+
+
+def _meta_date(value: object, source: str) -> date | None:
+    """``meta.as_of`` as a date; absent is None, anything but YYYY-MM-DD is a DataError."""
+    if value is None:
+        return None
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise DataError("meta.as_of is not a YYYY-MM-DD date", file=source)
+
+
+def _require(columns: Sequence[str], source: str) -> None:
+    """DataError naming every required column that is absent."""
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        raise DataError(
+            f"not a socprio ranking: missing column(s) {', '.join(missing)}", file=source
+        )
+
+
+def _bad(
+    source: str, lines: Sequence[int] | None, row: int, column: str, message: str
+) -> DataError:
+    """A DataError at a CSV line and column, or at ``groups[i].column`` of a JSON export."""
+    if lines is None:
+        return DataError(f"groups[{row}].{column}: {message}", file=source)
+    return DataError(message, file=source, line=lines[row], column=column)
+
+
+def _first(mask: Any) -> int | None:
+    """Position of the first True in a boolean array-like, or None."""
+    hits = np.flatnonzero(np.asarray(mask, dtype=bool))
+    return int(hits[0]) if len(hits) else None
+
+
+def _checked(text: pd.DataFrame, *, source: str, lines: Sequence[int] | None) -> pd.DataFrame:
+    """Type and check the text columns of a ranking; index by ``group_id``."""
+    gid = text["group_id"]
+    rank = text["rank"]
+    band_number = text["band"].str.extract(BAND_LABEL, expand=False)
+    numeric = [c for c in text.columns if c == "score" or c.endswith(POINTS)]
+    values = {c: pd.to_numeric(text[c].str.strip(), errors="coerce") for c in numeric}
+    checks: list[tuple[str, Any, str]] = [
+        ("group_id", gid == "", "empty group_id"),
+        ("group_id", gid.duplicated(), "duplicate group_id"),
+        ("rank", ~rank.str.fullmatch(_RANK), "rank is not a positive whole number"),
+        ("band", band_number.isna(), "band is not a label such as 1A"),
+    ]
+    checks += [
+        (c, ~np.isfinite(v.to_numpy(dtype=float)), "not a number") for c, v in values.items()
+    ]
+    for column, mask, message in checks:
+        row = _first(mask)
+        if row is not None:
+            raise _bad(source, lines, row, column, message)
+    ranks = rank.astype("int64")
+    row = _first(ranks.duplicated())
+    if row is not None:
+        raise _bad(source, lines, row, "rank", "duplicate rank")
+    frame = pd.DataFrame(
+        {
+            "codename": text["codename"] if "codename" in text.columns else "",
+            "rank": ranks,
+            "band": text["band"],
+            "band_number": band_number.astype("int64"),
+        }
+    )
+    for col in numeric:
+        frame[col] = values[col].astype("float64")
+    frame.index = pd.Index(gid, name="group_id")
+    return frame

@@ -1,0 +1,147 @@
+"""The pipeline: read -> validate (all or nothing) -> score -> rank -> assess -> compare.
+
+``assess`` is the one way to turn an input into an ``Assessment``: the CLI, the tests and the
+benchmarks all call it. It reads its input and, when given a path, the previous ranking; it
+never writes, prints or looks at the clock (``as_of`` is passed in).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from socprio import __version__
+from socprio.config.models import LoadedConfig
+from socprio.errors import DataError
+from socprio.history.previous import Previous
+from socprio.pipeline.result import Assessment, Counts, Provenance, StabilitySettings
+from socprio.read.input import Source, read_input
+from socprio.validate.table import Severity, Validated, validate_table
+
+Progress = Callable[[int, int], None]  # (draws done, draws in all)
+
+
+class RejectedRecords(DataError):
+    """At least one record was rejected: nothing is ranked (all or nothing)."""
+
+    def __init__(self, validated: Validated) -> None:
+        from socprio.present.validation import issues_text
+
+        self.validated = validated
+        super().__init__(
+            f"{validated.invalid} record(s) rejected; nothing was ranked or written",
+            file=validated.source,
+        )
+        self.report = issues_text(validated, max_shown=20)
+
+
+def validate_source(
+    source: Source,
+    config: LoadedConfig,
+    *,
+    as_of: date,
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+    show_values: bool = False,
+) -> tuple[str, Validated]:
+    """Read and validate ``source``; returns the SHA-256 of its bytes and every issue found."""
+    data = read_input(source, encoding=encoding, delimiter=delimiter)
+    validated = validate_table(data.table, config.config, as_of=as_of, show_values=show_values)
+    return data.sha256, validated
+
+
+def assess(
+    source: Source,
+    config: LoadedConfig,
+    *,
+    as_of: date,
+    include_dormant: bool = False,
+    draws: int = 0,
+    seed: int = 0,
+    previous: Previous | Path | str | None = None,
+    progress: Progress | None = None,
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+) -> Assessment:
+    """Validate, score, rank and assess ``source`` (a path, ``-``, bytes or a binary stream).
+
+    Raises RejectedRecords (exit 65) when any record is rejected. ``draws`` > 0 re-ranks
+    under that many weight vectors (``seed`` makes them reproducible; ``progress`` hears of
+    each batch). ``previous`` (an earlier ranking, or the path of its csv/json/archive run)
+    adds movement since that run.
+    """
+    from socprio.core.matrix import build_matrix
+    from socprio.core.ranking import rank
+    from socprio.core.scoring import score
+    from socprio.core.stability import second_opinion, stability
+    from socprio.pipeline.frame import build_tables
+
+    sha256, validated = validate_source(
+        source, config, as_of=as_of, encoding=encoding, delimiter=delimiter
+    )
+    if not validated.ok:
+        raise RejectedRecords(validated)
+    cfg = config.config
+    records = validated.records
+    m = build_matrix(records, cfg)
+    s = score(m, cfg)
+    r = rank(m, s, cfg, as_of=as_of, include_dormant=include_dormant)
+    opinion = second_opinion(m, s, r, cfg)
+    stab = None
+    if draws > 0:
+        report = (lambda done: progress(done, draws)) if progress is not None else None
+        stab = stability(m, s, r, cfg, draws=draws, seed=seed, progress=report)
+    table, unranked, flags = build_tables(records, m, s, r, cfg, stab=stab, opinion=opinion)
+    moved = None
+    if previous is not None:
+        from socprio.history.movement import movement
+
+        moved = movement(table, _previous(previous))
+        table = moved.frame
+    status = validated.status_counts
+    counts = Counts(
+        read=validated.read,
+        valid=len(records),
+        rejected=validated.invalid,
+        blank_skipped=validated.blank,
+        ranked=len(r.order),
+        active=status.get("active", 0),
+        dormant=status.get("dormant", 0),
+        archived=status.get("archived", 0),
+    )
+    settings = None
+    if stab is not None:
+        settings = StabilitySettings(
+            draws=stab.draws,
+            seed=stab.seed,
+            concentration=stab.concentration,
+            top_k=stab.top_k,
+            perturbation=stab.perturbation,
+            spearman_median=stab.spearman_median,
+            spearman_p5=stab.spearman_p5,
+            unstable=int(stab.unstable.sum()),
+        )
+    prov = Provenance(__version__, config, validated.source, sha256, as_of, counts, settings)
+    return Assessment(
+        provenance=prov,
+        table=table,
+        unranked=unranked,
+        flags=flags,
+        matrix=m,
+        scores=s,
+        ranking=r,
+        opinion=opinion,
+        stability=stab,
+        movement=moved,
+        warnings=validated.of(Severity.WARNING),
+    )
+
+
+def _previous(previous: Previous | Path | str) -> Previous:
+    """An earlier ranking, read (and checked against its archive manifest) when a path."""
+    if isinstance(previous, Previous):
+        return previous
+    from socprio.history.archive import load_ranking
+
+    return load_ranking(Path(previous))

@@ -1,0 +1,69 @@
+"""The flat CSV export: one row per ranked group, every factor's points, marking on each row.
+
+Numbers are rounded as printed and stay numeric; every text cell and header is formula-escaped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from socprio.pipeline.frame import round_column
+from socprio.present.escape import escape_cell
+
+if TYPE_CHECKING:
+    from socprio.pipeline.result import Assessment
+
+
+def to_csv(a: Assessment) -> str:
+    """Flat CSV (CRLF), one contribution column per factor, marking on every row."""
+    return "".join(csv_chunks(a))
+
+
+def csv_chunks(a: Assessment) -> Iterator[str]:
+    """The CSV of ``to_csv`` as text chunks, so a large ranking streams to its file.
+
+    Each column is rounded and formatted once per distinct value (numbers stay numbers; every
+    text cell and header is formula-escaped), then rows go through the C csv writer.
+    """
+    frame = a.table
+    columns = [_csv_column(str(col), frame[col]) for col in frame.columns]
+    marking = escape_cell(a.config.marking)
+    columns.append((np.zeros(len(frame), dtype=np.int32), np.array([marking], dtype=object)))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([escape_cell(str(c)) for c in [*frame.columns, "marking"]])
+    for start in range(0, len(frame), CSV_CHUNK_ROWS):
+        stop = start + CSV_CHUNK_ROWS
+        cells = (shown[codes[start:stop]].tolist() for codes, shown in columns)
+        writer.writerows(zip(*cells, strict=True))
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
+CSV_CHUNK_ROWS = 20_000
+
+
+def _csv_column(
+    name: str, series: pd.Series
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.object_]]:
+    """One column as (codes, distinct cell texts): numbers rounded as printed and written as
+    their shortest repr, text formula-escaped. Each distinct value is formatted once."""
+    values = series.to_numpy()
+    numeric = values.dtype.kind in "fiub"
+    codes, distinct = pd.factorize(
+        round_column(name, values) if numeric else series, use_na_sentinel=False
+    )
+    if numeric:
+        shown = ["" if v != v else str(v) for v in distinct.tolist()]  # NaN -> blank
+    else:
+        shown = [escape_cell(str(v)) for v in distinct]
+    return codes.astype(np.int32), np.array(shown, dtype=object)
