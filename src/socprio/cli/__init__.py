@@ -5,10 +5,10 @@
 
 import os
 
-from socprio.cli import compare, configure, data, inspect, rank
+from socprio.cli import compare, configure, data, inspect, rank, report
 from socprio.cli.app import app
 
-__all__ = ["app", "compare", "configure", "data", "inspect", "main", "rank"]
+__all__ = ["app", "compare", "configure", "data", "inspect", "main", "rank", "report"]
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""SHELL: ``socprio rank`` and ``socprio report``: assess the input, then write one format."""
+"""SHELL: ``socprio rank``: assess the input, archive the run, then print or write one format."""
 
 from __future__ import annotations
 
@@ -11,12 +11,11 @@ import typer
 
 from socprio.cli import options as o
 from socprio.cli.app import app
-from socprio.errors import OutputError, UsageError
-from socprio.present.formats import BINARY, SUFFIXES, OutputFormat
+from socprio.cli.steps import check_filters, choose_format, deliver, ranked_line, run_assessment
+from socprio.present.formats import OutputFormat
 
 if TYPE_CHECKING:
-    from socprio.config.models import LoadedConfig
-    from socprio.pipeline.result import Assessment
+    pass
 
 ArchiveOpt = Annotated[
     Path | None,
@@ -29,119 +28,6 @@ ArchiveOpt = Annotated[
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write here (atomically); - for stdout.")
 ]
-
-
-def choose_format(fmt: OutputFormat | None, output: Path | None) -> OutputFormat:
-    """The format asked for, else the one the output's suffix names, else the table; a
-    suffix that names another format is a usage error (a .xlsx file must hold a workbook)."""
-    implied = SUFFIXES.get(output.suffix.lower()) if output is not None else None
-    if fmt is None:
-        return implied or OutputFormat.TABLE
-    if implied is not None and implied is not fmt:
-        raise UsageError(f"--format {fmt.value} does not fit an output named *{output.suffix}")  # type: ignore[union-attr]
-    return fmt
-
-
-def check_filters(
-    loaded: LoadedConfig, force: str | None, crime: str | None, strand: str | None
-) -> None:
-    """A filter value that can match no group is a usage error, with a did-you-mean."""
-    from socprio.config.models import STRANDS
-
-    cfg = loaded.config
-    for option, value, valid in (
-        ("--force", force, cfg.record.forces),
-        ("--crime", crime, cfg.crime_types),
-        ("--strand", strand, STRANDS),
-    ):
-        if value is not None and value.casefold() not in {v.casefold() for v in valid}:
-            raise o.did_you_mean(option, value, valid)
-
-
-def run_assessment(
-    input: str,
-    loaded: LoadedConfig,
-    *,
-    day: date,
-    previous: Path | None,
-    archive: Path | None,
-    draws: int,
-    seed: int,
-    include_dormant: bool,
-    encoding: str,
-    delimiter: str,
-    quiet: bool,
-) -> Assessment:
-    """Assess the input against --previous, else the archive's latest run before ``day``."""
-    from socprio.pipeline.assess import assess
-
-    if archive is not None and archive.exists() and not archive.is_dir():
-        raise OutputError("--archive is not a directory", file=str(archive))
-    if previous is None and archive is not None and archive.is_dir():
-        from socprio.history.archive import previous_run
-
-        previous = previous_run(archive, before=day)
-    a = assess(
-        input,
-        loaded,
-        as_of=day,
-        include_dormant=include_dormant,
-        draws=draws,
-        seed=seed,
-        previous=previous,
-        progress=o.progress_bar(draws, quiet=quiet),
-        encoding=encoding,
-        delimiter=o.delimiter(delimiter),
-    )
-    if a.warnings and not quiet:
-        o.stderr(
-            f"{a.provenance.input_path}: {len(a.warnings)} warning(s); "
-            "'socprio validate' lists them"
-        )
-    return a
-
-
-def deliver(fmt: OutputFormat, a: Assessment, output: Path | None, *, quiet: bool) -> None:
-    """Print ``a`` in ``fmt`` on stdout, or write it atomically to ``output``."""
-    import shutil
-
-    from socprio.present.export import ExportOptions, export
-
-    terminal = sys.stdout.isatty()
-    width = min(100, shutil.get_terminal_size((100, 24)).columns) if terminal else 100
-    opts = ExportOptions(width=width, terminal=terminal)
-    if output is None or str(output) == "-":
-        if fmt in BINARY:
-            raise UsageError(f"{fmt.value} is a binary file: give --output FILE")
-        if not (quiet and fmt is OutputFormat.TABLE):  # cron mails what a quiet run prints
-            o.echo_chunks(export(fmt, a, opts))
-        return
-    if fmt is OutputFormat.TABLE:
-        raise UsageError(
-            "the table format is for the terminal; use -f csv, json, markdown, xlsx or html"
-        )
-    from socprio.write.output import write_output
-
-    write_output(
-        output, export(fmt, a, opts), mode=a.config.output.mode, bom=fmt is OutputFormat.CSV
-    )
-
-
-def ranked_line(a: Assessment, *, include_dormant: bool) -> str:
-    """The stderr summary of a run: what was read, ranked and set aside."""
-    c = a.provenance.counts
-    line = (
-        f"{a.provenance.input_path}: ranked {c.ranked} of {c.read} records read"
-        f" ({c.blank_skipped} blank skipped; {c.dormant} dormant and {c.archived} archived"
-        f"{' (dormant ranked)' if include_dormant else ' not ranked'})"
-    )
-    if a.stability is not None:
-        s = a.stability
-        line += (
-            f"\nstability: {s.draws} draws, Spearman median {s.spearman_median:.3f}, "
-            f"p5 {s.spearman_p5:.3f}"
-        )
-    return line
 
 
 @app.command()
@@ -197,50 +83,5 @@ def rank(
 
         archive_ranking(archive, a, argv=sys.argv)
     deliver(fmt, a.select(force=force, crime=crime, strand=strand, top=top), output, quiet=quiet)
-    if not quiet:
-        o.stderr(ranked_line(a, include_dormant=include_dormant))
-
-
-@app.command()
-def report(
-    input: o.InputArg,
-    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")],
-    config: o.ConfigOpt = None,
-    as_of: o.AsOfOpt = None,
-    top: Annotated[int, typer.Option("--top", "-n", min=1, help="Groups in the chart.")] = 20,
-    archive: Annotated[
-        Path | None,
-        typer.Option(
-            "--archive", help="Read the weekly archive for movement (nothing is written to it)."
-        ),
-    ] = None,
-    previous: o.PreviousOpt = None,
-    draws: o.DrawsOpt = None,
-    seed: o.SeedOpt = 0,
-    include_dormant: o.DormantOpt = False,
-    encoding: o.EncodingOpt = "utf-8",
-    delimiter: o.DelimiterOpt = ",",
-    quiet: o.QuietOpt = False,
-) -> None:
-    """Write the one-page tasking pack: a self-contained HTML file that prints on A4."""
-    from socprio.present.export import ExportOptions, export
-    from socprio.write.output import write_output
-
-    loaded = o.load(config)
-    a = run_assessment(
-        input,
-        loaded,
-        day=o.parse_as_of(as_of, date.today()),
-        previous=previous,
-        archive=archive,
-        draws=draws or 0,
-        seed=seed,
-        include_dormant=include_dormant,
-        encoding=encoding,
-        delimiter=delimiter,
-        quiet=quiet,
-    )
-    html = export(OutputFormat.HTML, a, ExportOptions(chart_top=top))
-    write_output(output, html, mode=loaded.config.output.mode)
     if not quiet:
         o.stderr(ranked_line(a, include_dormant=include_dormant))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from socprio import __version__
 from socprio.config.models import LoadedConfig
@@ -18,6 +19,12 @@ from socprio.history.previous import Previous
 from socprio.pipeline.result import Assessment, Counts, Provenance, StabilitySettings
 from socprio.read.input import Source, read_input
 from socprio.validate.table import Severity, Validated, validate_table
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from socprio.core.stability import Stability
+    from socprio.history.movement import Movement
 
 Progress = Callable[[int, int], None]  # (draws done, draws in all)
 
@@ -93,39 +100,13 @@ def assess(
         report = (lambda done: progress(done, draws)) if progress is not None else None
         stab = stability(m, s, r, cfg, draws=draws, seed=seed, progress=report)
     table, unranked, flags = build_tables(records, m, s, r, cfg, stab=stab, opinion=opinion)
-    moved = None
-    if previous is not None:
-        from socprio.history.movement import movement
-
-        moved = movement(table, _previous(previous))
-        table = moved.frame
-    status = validated.status_counts
-    counts = Counts(
-        read=validated.read,
-        valid=len(records),
-        rejected=validated.invalid,
-        blank_skipped=validated.blank,
-        ranked=len(r.order),
-        active=status.get("active", 0),
-        dormant=status.get("dormant", 0),
-        archived=status.get("archived", 0),
-    )
-    settings = None
-    if stab is not None:
-        settings = StabilitySettings(
-            draws=stab.draws,
-            seed=stab.seed,
-            concentration=stab.concentration,
-            top_k=stab.top_k,
-            perturbation=stab.perturbation,
-            spearman_median=stab.spearman_median,
-            spearman_p5=stab.spearman_p5,
-            unstable=int(stab.unstable.sum()),
-        )
+    moved = _movement(table, previous) if previous is not None else None
+    counts = _counts(validated, ranked=len(r.order))
+    settings = _settings(stab) if stab is not None else None
     prov = Provenance(__version__, config, validated.source, sha256, as_of, counts, settings)
     return Assessment(
         provenance=prov,
-        table=table,
+        table=moved.frame if moved is not None else table,
         unranked=unranked,
         flags=flags,
         matrix=m,
@@ -138,10 +119,40 @@ def assess(
     )
 
 
-def _previous(previous: Previous | Path | str) -> Previous:
-    """An earlier ranking, read (and checked against its archive manifest) when a path."""
-    if isinstance(previous, Previous):
-        return previous
-    from socprio.history.archive import load_ranking
+def _counts(validated: Validated, *, ranked: int) -> Counts:
+    """What happened to every record read."""
+    status = validated.status_counts
+    return Counts(
+        read=validated.read,
+        valid=len(validated.records),
+        rejected=validated.invalid,
+        blank_skipped=validated.blank,
+        ranked=ranked,
+        active=status.get("active", 0),
+        dormant=status.get("dormant", 0),
+        archived=status.get("archived", 0),
+    )
 
-    return load_ranking(Path(previous))
+
+def _settings(stab: Stability) -> StabilitySettings:
+    """How the weight draws were made, and the overall agreement they found."""
+    return StabilitySettings(
+        draws=stab.draws,
+        seed=stab.seed,
+        concentration=stab.concentration,
+        top_k=stab.top_k,
+        perturbation=stab.perturbation,
+        spearman_median=stab.spearman_median,
+        spearman_p5=stab.spearman_p5,
+        unstable=int(stab.unstable.sum()),
+    )
+
+
+def _movement(table: pd.DataFrame, previous: Previous | Path | str) -> Movement:
+    """Movement since an earlier ranking, read (and checked against its archive manifest)
+    when given as a path."""
+    from socprio.history.archive import load_ranking
+    from socprio.history.movement import movement
+
+    earlier = previous if isinstance(previous, Previous) else load_ranking(Path(previous))
+    return movement(table, earlier)

@@ -23,6 +23,13 @@ def movement_labels(frame: pd.DataFrame) -> pd.Series:
     return tags.where(plain, tags + " " + change)
 
 
+def movement_note(m: Movement) -> str:
+    """One line on where movement comes from and how many groups moved each way."""
+    since = m.since.isoformat() if m.since else "the previous run"
+    counts = ", ".join(f"{v} {k}" for k, v in m.counts().items())
+    return f"movement since {since} ({m.source}): {counts}"
+
+
 def movement_record(row: Mapping[Any, Any]) -> dict[str, Any]:
     """One group's movement fields from its table row (None where a new group has none)."""
     return {

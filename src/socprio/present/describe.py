@@ -29,12 +29,21 @@ class Column:
 
 def schema_columns(cfg: Config) -> list[Column]:
     """Every column the config expects, in header order, with its rules."""
+    return admin_columns(cfg) + factor_columns(cfg)
+
+
+def _spelled(cfg: Config) -> str:
     rec = cfg.record
-    spelled = f"{'/'.join(rec.true_values)} or {'/'.join(rec.false_values)} (any case)"
-    unknown = "/".join(rec.unknown_values)
+    return f"{'/'.join(rec.true_values)} or {'/'.join(rec.false_values)} (any case)"
+
+
+def admin_columns(cfg: Config) -> list[Column]:
+    """The record's fixed columns (identity, status, grading, dates, lists, notes)."""
+    rec = cfg.record
+    spelled = _spelled(cfg)
     crimes = ", ".join(cfg.crime_types)
     date_rule = "YYYY-MM-DD or DD/MM/YYYY, not after the as-of date"
-    cols = [
+    return [
         Column("group_id", "id", "yes", f"unique; matches {rec.group_id_pattern}", "not allowed"),
         Column("codename", "text", "yes", "1-60 characters, one line", "not allowed"),
         Column("lead_force", "choice", "yes", ", ".join(rec.forces), "not allowed"),
@@ -82,6 +91,13 @@ def schema_columns(cfg: Config) -> list[Column]:
         ),
         Column("notes", "free text", "no", "any text; never scored", "-"),
     ]
+
+
+def factor_columns(cfg: Config) -> list[Column]:
+    """One column per factor that has one, with its levels and unknown policy."""
+    spelled = _spelled(cfg)
+    unknown = "/".join(cfg.record.unknown_values)
+    cols = []
     unknown_rule = f"{unknown} or blank = unknown (scored by policy)"
     for name, f in cfg.factors.items():
         if not f.has_column:

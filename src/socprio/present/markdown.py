@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from socprio.pipeline.frame import rounded_frame
 from socprio.present.captions import INTERVAL, caption, interval_note, rank_interval
+from socprio.present.changes import movement_labels, movement_note
 
 if TYPE_CHECKING:
     from socprio.pipeline.result import Assessment
@@ -24,6 +25,9 @@ def to_markdown(a: Assessment) -> str:
     if "rank_p5" in out:
         out[INTERVAL] = rank_interval(out)
         cols.insert(3, INTERVAL)
+    if a.movement is not None:
+        out["movement"] = movement_labels(out)
+        cols.insert(cols.index("group_id"), "movement")
     lines = [f"**{prov.config.config.marking}**", ""]
     lines.append("| " + " | ".join(cols) + " |")
     lines.append("|" + "|".join("---:" if c in ("rank", "score") else "---" for c in cols) + "|")
@@ -34,5 +38,7 @@ def to_markdown(a: Assessment) -> str:
         lines.append(f"- **{name}**: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     if "rank_p5" in out:
         lines += ["", f"_{interval_note(prov)}_"]
+    if a.movement is not None:
+        lines += ["", "_" + movement_note(a.movement) + "_"]
     lines += ["", f"_{caption(prov)}_", ""]
     return "\n".join(lines)

@@ -111,6 +111,12 @@ def rank_table(a: Assessment, *, boxes: bool = True) -> RichGroup:
         Text(f"{name}: " + "  ".join(f"{k} {v}" for k, v in counts.items()))
         for name, counts in a.summary().items()
     ]
+    legend = _legend(a, intervals=spans is not None, moves=moves is not None)
+    return RichGroup(table, *lines, legend)
+
+
+def _legend(a: Assessment, *, intervals: bool, moves: bool) -> Text:
+    """What the abbreviations of the table mean."""
     legend = Text(
         "Band^ = lifted by an override rule; C = confidence (High/Medium/Low)\n"
         "Flags: NOW! active threat to life, OVR override, GAP unknowns could change the band, "
@@ -118,11 +124,11 @@ def rank_table(a: Assessment, *, boxes: bool = True) -> RichGroup:
         "under weight changes, DISAG second-opinion views disagree",
         style="dim",
     )
-    if spans is not None:
-        legend.append("\n" + interval_note(prov))
-    if moves is not None:
+    if intervals:
+        legend.append("\n" + interval_note(a.provenance))
+    if moves:
         legend.append("\nMove = places up (+) or down (-) since the previous run; B = band changed")
-    return RichGroup(table, *lines, legend)
+    return legend
 
 
 def move_label(tag: object, change: object) -> Text:

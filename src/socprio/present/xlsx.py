@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from socprio.pipeline.frame import rounded_frame
 from socprio.present.escape import escape_cell
+from socprio.present.method import Cell, method_sections
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from socprio.config.models import Config
     from socprio.pipeline.result import Assessment, Provenance
 
-Cell = str | float | int | None
 
 OPTIONS = {
     "in_memory": True,
@@ -299,88 +299,6 @@ def _summary_sheet(
         for col, value in enumerate(values):
             sheet.cell(HEADER_ROW + 1 + offset, col, value, "0")
     sheet.ws.autofilter(HEADER_ROW, 0, HEADER_ROW + len(rows), 2 + len(numbers))
-
-
-def _cell(value: object) -> Cell:
-    """A plain value as a cell: numbers stay numbers, anything else becomes text."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    return value
-
-
-def method_sections(prov: Provenance, cfg: Config) -> list[tuple[str, list[str], list[list[Cell]]]]:
-    """The Method sheet's tables: (title, header, rows) for provenance, weights, bands, rules."""
-    meta = prov.meta()
-    counts: list[list[Cell]] = [[f"count_{k}", v] for k, v in prov.counts.to_dict().items()]
-    stability: dict[str, Any] = prov.stability.to_dict() if prov.stability else {}
-    counts += [[f"stability_{k}", _cell(v)] for k, v in stability.items()]
-    about: list[list[Cell]] = [
-        ["marking", cfg.marking],
-        ["as_of", meta["as_of"]],
-        ["socprio_version", prov.tool_version],
-        ["config_path", prov.config.path],
-        ["config_version", cfg.version],
-        ["config_owner", cfg.owner],
-        ["config_sha256", prov.config.sha256],
-        ["input_path", prov.input_path],
-        ["input_sha256", prov.input_sha256],
-        ["stale_days", cfg.flags.stale_days],
-        ["no_disruption_days", cfg.flags.no_disruption_days],
-        *counts,
-    ]
-    effective = cfg.effective_weights
-    weights: list[list[Cell]] = [
-        [
-            group,
-            grp.label,
-            grp.weight,
-            grp.combine.value,
-            name,
-            cfg.factors[name].label,
-            weight,
-            effective[name],
-            cfg.policy(name).value,
-        ]
-        for group, grp in cfg.groups.items()
-        for name, weight in grp.factors.items()
-    ]
-    bands: list[list[Cell]] = [[label, low] for label, low in cfg.band_labels]
-    rules: list[list[Cell]] = [
-        [
-            r.id,
-            r.factor,
-            r.op.value,
-            str(r.value).lower() if isinstance(r.value, bool) else r.value,
-            r.min_band,
-            r.flag or "",
-            r.description,
-        ]
-        for r in cfg.overrides
-    ]
-    return [
-        ("Provenance", ["item", "value"], about),
-        (
-            "Weights",
-            [
-                "group",
-                "group_label",
-                "group_weight",
-                "combine",
-                "factor",
-                "factor_label",
-                "factor_weight",
-                "effective_weight",
-                "unknown_policy",
-            ],
-            weights,
-        ),
-        ("Bands", ["band", "min_score"], bands),
-        (
-            "Override rules",
-            ["id", "factor", "op", "value", "min_band", "flag", "description"],
-            rules,
-        ),
-    ]
 
 
 METHOD_FORMATS = {"effective_weight": "0.0%", "min_score": "0.00", "group_weight": "0.00"}

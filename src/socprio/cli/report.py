@@ -1,0 +1,59 @@
+"""SHELL: ``socprio report``: the one-page tasking pack as a self-contained HTML file."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from socprio.cli import options as o
+from socprio.cli.app import app
+from socprio.cli.steps import ranked_line, run_assessment
+from socprio.present.formats import OutputFormat
+
+
+@app.command()
+def report(
+    input: o.InputArg,
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")],
+    config: o.ConfigOpt = None,
+    as_of: o.AsOfOpt = None,
+    top: Annotated[int, typer.Option("--top", "-n", min=1, help="Groups in the chart.")] = 20,
+    archive: Annotated[
+        Path | None,
+        typer.Option(
+            "--archive", help="Read the weekly archive for movement (nothing is written to it)."
+        ),
+    ] = None,
+    previous: o.PreviousOpt = None,
+    draws: o.DrawsOpt = None,
+    seed: o.SeedOpt = 0,
+    include_dormant: o.DormantOpt = False,
+    encoding: o.EncodingOpt = "utf-8",
+    delimiter: o.DelimiterOpt = ",",
+    quiet: o.QuietOpt = False,
+) -> None:
+    """Write the one-page tasking pack: a self-contained HTML file that prints on A4."""
+    from socprio.present.export import ExportOptions, export
+    from socprio.write.output import write_output
+
+    loaded = o.load(config)
+    a = run_assessment(
+        input,
+        loaded,
+        day=o.parse_as_of(as_of, date.today()),
+        previous=previous,
+        archive=archive,
+        draws=draws or 0,
+        seed=seed,
+        include_dormant=include_dormant,
+        encoding=encoding,
+        delimiter=delimiter,
+        quiet=quiet,
+    )
+    html = export(OutputFormat.HTML, a, ExportOptions(chart_top=top))
+    write_output(output, html, mode=loaded.config.output.mode)
+    if not quiet:
+        o.stderr(ranked_line(a, include_dormant=include_dormant))
