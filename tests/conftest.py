@@ -18,7 +18,8 @@ import yaml
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from socprio.config.models import Config, FactorType, LoadedConfig, load_config, parse_config
+from socprio.config.load import load_config, parse_config
+from socprio.config.models import Config, FactorType, LoadedConfig
 from socprio.core.matrix import FactorMatrix
 from socprio.pipeline.frame import Provenance, RankRun, compute
 from socprio.read.input import read_input

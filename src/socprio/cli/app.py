@@ -161,7 +161,7 @@ def _delimiter(text: str) -> str:
 
 
 def _config(path: Path | None) -> LoadedConfig:
-    from socprio.config.models import load_config, resolve_config_path
+    from socprio.config.load import load_config, resolve_config_path
 
     return load_config(resolve_config_path(path, os.environ))
 
