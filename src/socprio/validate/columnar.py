@@ -43,23 +43,38 @@ def validate_column(
     return Column(tuple(values), codes), errors
 
 
+def pair_codes(
+    codes: npt.NDArray[np.integer[Any]], others: npt.NDArray[np.integer[Any]], size: int
+) -> IntArray:
+    """One int64 code per (code, other) pair, decoded by ``divmod(pair, size)``.
+
+    Codes index a column's distinct values, so they are below 2**31 and ``size`` (the number
+    of ``others`` values) is at most 2**31: the product is below 2**62 and cannot overflow in
+    int64. In int32 it overflows from about 46,341 distinct values in each column, which
+    made distinct pairs collide and decode to the wrong values.
+    """
+    return codes.astype(np.int64) * np.int64(size) + others.astype(np.int64)
+
+
 def cross_failures(
     column: Column, other: Column, fails: Callable[[Any, Any], bool], valid: BoolArray
 ) -> BoolArray:
     """Valid rows where a cross-column rule fails, evaluating each distinct pair once."""
     rows = np.flatnonzero(valid)
-    pairs = column.codes[rows] * len(other.values) + other.codes[rows]
+    size = len(other.values)
+    pairs = pair_codes(column.codes[rows], other.codes[rows], size)
     distinct, inverse = np.unique(pairs, return_inverse=True)
+    firsts, seconds = np.divmod(distinct, size) if size else (distinct, distinct)
     verdict = np.fromiter(
         (
-            fails(column.values[p // len(other.values)], other.values[p % len(other.values)])
-            for p in distinct.tolist()
+            fails(column.values[c], other.values[o])
+            for c, o in zip(firsts.tolist(), seconds.tolist(), strict=True)
         ),
         bool,
         len(distinct),
     )
     result = np.zeros(len(valid), dtype=bool)
-    result[rows] = verdict[inverse]
+    result[rows] = verdict[inverse.reshape(-1)]
     return result
 
 
