@@ -16,7 +16,8 @@ from datetime import date
 
 import numpy as np
 
-from socprio.config.models import Config, FactorType, load_config
+from socprio.config.load import load_config
+from socprio.config.models import Config, FactorType
 from socprio.core.matrix import FactorMatrix, build_matrix
 from socprio.core.ranking import rank
 from socprio.core.scoring import score

@@ -109,7 +109,7 @@ def readme_screenshot(png_path: Path, *, top: int = 20) -> None:
     from datetime import date
 
     from socprio import __version__
-    from socprio.config.models import load_config
+    from socprio.config.load import load_config
     from socprio.pipeline.frame import Provenance, compute, summary
     from socprio.present.pack import pack_html
     from socprio.read.input import read_input

@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from socprio import Assessment, assess
-from socprio.config.models import Config, FactorType, LoadedConfig, load_config, parse_config
+from socprio.config.load import load_config, parse_config
+from socprio.config.models import Config, FactorType, LoadedConfig
 from socprio.core.matrix import FactorMatrix
 from socprio.sample.generate import generate_rows, write_csv
 from socprio.validate.records import RecordBase, build_record_model

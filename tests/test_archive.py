@@ -20,7 +20,8 @@ import pytest
 
 from conftest import AS_OF, rows_to_records, sample_rows
 from socprio import __version__
-from socprio.config.models import FactorType, LoadedConfig, load_config
+from socprio.config.load import load_config
+from socprio.config.models import FactorType, LoadedConfig
 from socprio.errors import DataError, LockedError, NoInputError, OutputError
 from socprio.history.archive import (
     CSV_NAME,

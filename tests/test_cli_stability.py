@@ -19,7 +19,7 @@ from rich.cells import cell_len
 from typer.testing import CliRunner
 
 from socprio.cli.app import _assess, _config, app
-from socprio.config.models import load_config
+from socprio.config.load import load_config
 from socprio.pipeline.frame import STABILITY_COLUMNS, STABILITY_FLAGS, compute
 from socprio.read.input import read_input
 from socprio.validate.table import validate_table

@@ -13,17 +13,16 @@ from typing import Any
 import pytest
 import yaml
 
-from socprio.config.models import (
-    ADMIN_COLUMNS,
+from socprio.config.load import (
     BUILTIN,
     CONFIG_ENV_VAR,
     ConfigProblems,
     builtin_config_text,
     load_config,
     parse_config,
-    record_columns,
     resolve_config_path,
 )
+from socprio.config.models import ADMIN_COLUMNS, record_columns
 from socprio.config.yamlsafe import MAX_CONFIG_BYTES
 from socprio.errors import ConfigError, ExitCode
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from socprio.config.models import load_config, record_columns
+from socprio.config.load import load_config
+from socprio.config.models import record_columns
 from socprio.present.describe import schema_markdown
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "data-dictionary.md"

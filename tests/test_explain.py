@@ -14,7 +14,8 @@ from rich.cells import cell_len
 from rich.console import Console
 
 from conftest import AS_OF, Records
-from socprio.config.models import Config, LoadedConfig, parse_config
+from socprio.config.load import parse_config
+from socprio.config.models import Config, LoadedConfig
 from socprio.core.matrix import FactorMatrix
 from socprio.core.ranking import rank, rounded, settled
 from socprio.core.scoring import score

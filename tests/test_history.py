@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from socprio.config.models import load_config
+from socprio.config.load import load_config
 from socprio.errors import DataError
 from socprio.history.movement import (
     MOVEMENT_COLUMNS,

@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import AS_OF, Records, matrices, rows_to_records, sample_rows
-from socprio.config.models import Confidence, Config, parse_config
+from socprio.config.load import parse_config
+from socprio.config.models import Confidence, Config
 from socprio.core.matrix import FactorMatrix, build_matrix
 from socprio.core.ranking import Flag, Ranking, rank, rounded, settled, sub_band
 from socprio.core.scoring import Scores, score

@@ -18,20 +18,10 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from pydantic_core import PydanticCustomError
 
-from socprio.config.models import (
-    Config,
-    builtin_config_text,
-    load_config,
-    parse_config,
-    record_columns,
-)
-from socprio.validate.records import (
-    RecordBase,
-    Status,
-    build_record_model,
-    parse_date,
-    whole_number,
-)
+from socprio.config.load import builtin_config_text, load_config, parse_config
+from socprio.config.models import Config, record_columns
+from socprio.validate.cells import parse_date, whole_number
+from socprio.validate.records import RecordBase, Status, build_record_model
 
 AS_OF = date(2026, 11, 23)
 CFG = load_config(None).config

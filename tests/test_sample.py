@@ -15,14 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-from socprio.config.models import (
-    ADMIN_COLUMNS,
-    STRANDS,
-    Config,
-    load_config,
-    parse_config,
-    record_columns,
-)
+from socprio.config.load import load_config, parse_config
+from socprio.config.models import ADMIN_COLUMNS, STRANDS, Config, record_columns
 from socprio.sample import generate as sample
 from socprio.sample.generate import (
     SAMPLE_AS_OF,

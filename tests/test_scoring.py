@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import Records, matrices
-from socprio.config.models import Combine, Config, FactorType, UnknownPolicy, parse_config
+from socprio.config.load import parse_config
+from socprio.config.models import Combine, Config, FactorType, UnknownPolicy
 from socprio.core.matrix import FactorMatrix, build_matrix
 from socprio.core.scoring import score
 from socprio.validate.records import RecordBase

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from socprio.config.models import Config, load_config, parse_config
+from socprio.config.load import load_config, parse_config
+from socprio.config.models import Config
 from socprio.core.matrix import FactorMatrix, build_matrix
 from socprio.core.ranking import SCORE_DECIMALS, Ranking, rank, rounded, sub_band
 from socprio.core.scoring import Scores, score

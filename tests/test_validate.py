@@ -18,13 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from socprio.config.models import (
-    Config,
-    builtin_config_text,
-    load_config,
-    parse_config,
-    record_columns,
-)
+from socprio.config.load import builtin_config_text, load_config, parse_config
+from socprio.config.models import Config, record_columns
 from socprio.present.validation import count_line, issues_json, issues_text
 from socprio.read.csvtable import read_table
 from socprio.validate.records import build_record_model
@@ -509,7 +504,7 @@ def test_invalid_sample_reports_each_broken_row_at_its_line_and_column() -> None
 def test_core_modules_do_not_import_typer_rich_or_pandas() -> None:
     code = (
         "import sys\n"
-        "import socprio.config.models, socprio.validate.records, socprio.validate.table\n"
+        "import socprio.config.load, socprio.validate.records, socprio.validate.table\n"
         "import socprio.present.validation\n"
         "bad = {'typer', 'rich', 'pandas'} & set(sys.modules)\n"
         "assert not bad, bad\n"

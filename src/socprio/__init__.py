@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 __all__ = ["Assessment", "Flag", "RejectedRecords", "assess", "load_config"]
 
 if TYPE_CHECKING:
-    from socprio.config.models import load_config
+    from socprio.config.load import load_config
     from socprio.core.flags import Flag
     from socprio.pipeline.assess import RejectedRecords, assess
     from socprio.pipeline.result import Assessment
@@ -26,7 +26,7 @@ _HOMES = {
     "Flag": "socprio.core.flags",
     "RejectedRecords": "socprio.pipeline.assess",
     "assess": "socprio.pipeline.assess",
-    "load_config": "socprio.config.models",
+    "load_config": "socprio.config.load",
 }
 
 

@@ -88,7 +88,7 @@ def delimiter(text: str) -> str:
 
 def load(path: Path | None) -> LoadedConfig:
     """The config from ``--config``, else $SOCPRIO_CONFIG, else the built-in one."""
-    from socprio.config.models import load_config, resolve_config_path
+    from socprio.config.load import load_config, resolve_config_path
 
     return load_config(resolve_config_path(path, os.environ))
 

@@ -1,14 +1,11 @@
 """The OCG record: a frozen pydantic model built from the config.
 
-Cells arrive as the exact strings in the file. Each field has one small parser that accepts
-only the documented spellings; anything else is an error with a stable ``type`` and a
-message that never repeats the cell (the data is OFFICIAL-SENSITIVE). Nothing here imports
-typer, rich or pandas.
+Each field's cell type is one small parser from ``validate.cells``; cross-column rules are
+``CROSS_CHECKS``. Nothing here imports typer, rich or pandas.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -25,20 +22,21 @@ from pydantic import (
     ValidationInfo,
     create_model,
 )
-from pydantic_core import PydanticCustomError
 
 from socprio.config.models import STRANDS, Config, FactorType
-
-Parser = Callable[[Any], Any]
-
-SPREADSHEET_ERRORS = frozenset(
-    {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
+from socprio.validate.cells import (
+    Parser,
+    blank_unknown,
+    choice,
+    fail,
+    identifier,
+    items,
+    not_future,
+    optional_date,
+    parse_date,
+    text,
+    whole_number,
 )
-_ISO = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")  # [0-9]: \d also matches other scripts
-_UK = re.compile(r"^([0-9]{2})/([0-9]{2})/([0-9]{4})$")
-_DIGITS = re.compile(r"^(0|[1-9][0-9]*)$")
-_ODD_SPACE = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 class Status(StrEnum):
@@ -47,146 +45,6 @@ class Status(StrEnum):
     ACTIVE = "active"
     DORMANT = "dormant"
     ARCHIVED = "archived"
-
-
-def _fail(kind: str, message: str) -> PydanticCustomError:
-    return PydanticCustomError(kind, message)
-
-
-def _cell(value: object) -> str:
-    if not isinstance(value, str):
-        raise _fail("not_text", "expected text")
-    text = value.strip()
-    if text in SPREADSHEET_ERRORS:
-        raise _fail("spreadsheet_error", "spreadsheet error value (the formula failed in Excel)")
-    return text
-
-
-def choice(options: Mapping[str, Any], described: str, *, optional: bool = False) -> Parser:
-    """A parser accepting the keys of ``options`` (case-insensitive), returning their values."""
-    table = {k.casefold(): v for k, v in options.items()}
-
-    def parse(value: object) -> Any:
-        text = _cell(value)
-        if not text and optional:
-            return None
-        if not text:
-            raise _fail("missing_value", f"a value is required: {described}")
-        try:
-            return table[text.casefold()]
-        except KeyError:
-            raise _fail("invalid_choice", f"must be {described}") from None
-
-    return parse
-
-
-def whole_number(lo: int, hi: int, *, unknown: frozenset[str] = frozenset()) -> Parser:
-    """A parser for a plain whole number in ``lo..hi`` (no signs, separators or exponents)."""
-
-    def parse(value: object) -> int | None:
-        text = _cell(value)
-        if unknown and (not text or text.casefold() in unknown):
-            return None
-        if not text:
-            raise _fail("missing_value", "a whole number is required")
-        if not _DIGITS.match(text):
-            raise _fail("invalid_number", f"must be a whole number from {lo} to {hi}")
-        if len(text) > len(str(hi)):  # also keeps int() clear of its 4300-digit ValueError
-            raise _fail("out_of_range", f"must be from {lo} to {hi}")
-        number = int(text)
-        if not lo <= number <= hi:
-            raise _fail("out_of_range", f"must be from {lo} to {hi}")
-        return number
-
-    return parse
-
-
-def parse_date(value: object, *, optional: bool = False) -> date | None:
-    """ISO ``YYYY-MM-DD`` or UK ``DD/MM/YYYY`` only; never a timestamp or US order."""
-    text = _cell(value)
-    if not text:
-        if optional:
-            return None
-        raise _fail("missing_value", "a date is required (YYYY-MM-DD or DD/MM/YYYY)")
-    if m := _ISO.match(text):
-        y, mo, d = int(m[1]), int(m[2]), int(m[3])
-    elif m := _UK.match(text):
-        d, mo, y = int(m[1]), int(m[2]), int(m[3])
-    else:
-        raise _fail("invalid_date", "must be a date as YYYY-MM-DD or DD/MM/YYYY")
-    try:
-        return date(y, mo, d)
-    except ValueError:
-        raise _fail("invalid_date", "is not a real calendar date") from None
-
-
-def _not_future(value: date | None, info: ValidationInfo) -> date | None:
-    as_of = (info.context or {}).get("as_of")
-    if value is not None and as_of is not None and value > as_of:
-        raise _fail("future_date", "is after the as-of date")
-    return value
-
-
-def text(lo: int, hi: int, *, single_line: bool = True) -> Parser:
-    """Free text of ``lo..hi`` characters; single-line text rejects newlines and controls."""
-
-    def parse(value: object) -> str:
-        if not isinstance(value, str):
-            raise _fail("not_text", "expected text")
-        out = value.strip() if single_line else value
-        if single_line and ("\n" in out or "\r" in out):
-            raise _fail(
-                "embedded_newline",
-                "contains a line break; a stray quote may have swallowed the following rows",
-            )
-        if _CONTROL.search(out.replace("\n", "").replace("\r", "").replace("\t", "")):
-            raise _fail("control_character", "contains a control character")
-        if lo > 0 and not out.strip():
-            raise _fail("missing_value", "a value is required")
-        if not lo <= len(out) <= hi:
-            raise _fail("bad_length", f"must be {lo} to {hi} characters long")
-        return out
-
-    return parse
-
-
-def identifier(pattern: str) -> Parser:
-    """A group id: trimmed, no inner or odd spaces, matching the configured pattern."""
-    compiled = re.compile(pattern)
-
-    def parse(value: object) -> str:
-        if not isinstance(value, str):
-            raise _fail("not_text", "expected text")
-        out = value.strip(" \t")
-        if not out:
-            raise _fail("missing_value", "a group id is required")
-        if _ODD_SPACE.search(out):
-            raise _fail("bad_whitespace", "contains a space or invisible character")
-        if not compiled.match(out):
-            raise _fail("invalid_id", f"must match the group id pattern {pattern}")
-        return out
-
-    return parse
-
-
-def items(parse_item: Parser, *, max_items: int | None = None) -> Parser:
-    """A ``;``-separated list; blank means empty; items are trimmed, unique and non-empty."""
-
-    def parse(value: object) -> tuple[Any, ...]:
-        raw = _cell(value)
-        if not raw:
-            return ()
-        parts = [p.strip() for p in raw.split(";")]
-        if any(not p for p in parts):
-            raise _fail("invalid_list", "has an empty item between ';' separators")
-        out = tuple(parse_item(p) for p in parts)
-        if len(set(out)) != len(out):
-            raise _fail("invalid_list", "repeats an item")
-        if max_items is not None and len(out) > max_items:
-            raise _fail("invalid_list", f"has more than {max_items} items")
-        return out
-
-    return parse
 
 
 class RecordBase(BaseModel):
@@ -265,7 +123,7 @@ def _cross_validator(column: str) -> Callable[[Any, ValidationInfo], Any]:
     def check(value: Any, info: ValidationInfo) -> Any:
         for c in checks:
             if c.other in info.data and c.fails(value, info.data[c.other]):
-                raise _fail("inconsistent", c.message)
+                raise fail("inconsistent", c.message)
         return value
 
     return check
@@ -278,69 +136,7 @@ def _cell_type(parser: Parser, annotation: Any, *after: Any) -> Any:
 
 def build_record_model(cfg: Config) -> type[RecordBase]:
     """Build the frozen record model for ``cfg``: admin fields plus one field per input factor."""
-    rules = cfg.record
-    unknown = frozenset(u.casefold() for u in rules.unknown_values)
-    truth = {**dict.fromkeys(rules.true_values, True), **dict.fromkeys(rules.false_values, False)}
-    spelled = f"{'/'.join(rules.true_values)} or {'/'.join(rules.false_values)}"
-    crimes = {c: c for c in cfg.crime_types}
-    crime_list = ", ".join(cfg.crime_types)
-    gid = identifier(rules.group_id_pattern)
-    cells: dict[str, Any] = {
-        "group_id": _cell_type(gid, str),
-        "codename": _cell_type(text(1, 60), str),
-        "lead_force": _cell_type(
-            choice({f: f for f in rules.forces}, "one of " + ", ".join(rules.forces)), str
-        ),
-        "status": _cell_type(
-            choice({s.value: s for s in Status}, "active, dormant or archived"), Status
-        ),
-        "lro_assigned": _cell_type(choice(truth, spelled), bool),
-        "principal_crime": _cell_type(choice(crimes, f"one of {crime_list}"), str),
-        "secondary_crimes": _cell_type(
-            items(
-                choice(crimes, f"each one of {crime_list}"), max_items=rules.max_secondary_crimes
-            ),
-            tuple[str, ...],
-        ),
-        "member_count": _cell_type(whole_number(1, 100_000), int),
-        "intel_source_eval": _cell_type(whole_number(1, 3), int),
-        "intel_assessment": _cell_type(choice({a: a for a in "ABCDE"}, "one of A-E"), str),
-        "last_intel_review": _cell_type(parse_date, date, _not_future),
-        "last_disruption_date": _cell_type(_optional_date, date | None, _not_future),
-        "disruption_type": _cell_type(
-            choice(
-                {d: d for d in rules.disruption_types},
-                "blank or one of " + ", ".join(rules.disruption_types),
-                optional=True,
-            ),
-            str | None,
-        ),
-        "opportunity_4p": _cell_type(
-            items(choice({s: s for s in STRANDS}, "each one of " + ", ".join(STRANDS))),
-            tuple[str, ...],
-        ),
-        "linked_groups": _cell_type(items(gid), tuple[str, ...]),
-        "notes": _cell_type(text(0, 32_767, single_line=False), str),
-    }
-    names = []
-    for name, factor in cfg.factors.items():
-        if not factor.has_column:
-            continue
-        names.append(name)
-        u = "/".join(rules.unknown_values)
-        if factor.type is FactorType.ORDINAL:
-            levels = {str(i): i for i in range(factor.max + 1)}
-            table = {**levels, **dict.fromkeys(rules.unknown_values, None)}
-            cells[name] = _cell_type(
-                _blank_unknown(choice(table, f"0-{factor.max} or {u} (unknown)")), int | None
-            )
-        elif factor.type is FactorType.BOOLEAN:
-            table = {**truth, **dict.fromkeys(rules.unknown_values, None)}
-            cells[name] = _cell_type(
-                _blank_unknown(choice(table, f"{spelled} or {u} (unknown)")), bool | None
-            )
-        else:  # COUNT with its own column
-            cells[name] = _cell_type(whole_number(0, 1_000_000, unknown=unknown), int | None)
+    cells = {**_admin_cells(cfg), **_factor_cells(cfg)}
     crossed = {c.column for c in CROSS_CHECKS}
     fields = {
         name: (
@@ -353,20 +149,81 @@ def build_record_model(cfg: Config) -> type[RecordBase]:
         type[RecordBase],
         create_model("OcgRecord", __base__=RecordBase, **fields),  # type: ignore[call-overload]
     )
-    model.factor_names = tuple(names)
+    model.factor_names = tuple(n for n, f in cfg.factors.items() if f.has_column)
     model.cell_types = cells
     return model
 
 
-def _blank_unknown(parse: Parser) -> Parser:
-    def wrapped(value: object) -> Any:
-        return None if isinstance(value, str) and not value.strip() else parse(value)
+def _truth(cfg: Config) -> tuple[dict[str, bool], str]:
+    """The boolean spellings and how they are described in messages."""
+    rules = cfg.record
+    truth = {**dict.fromkeys(rules.true_values, True), **dict.fromkeys(rules.false_values, False)}
+    return truth, f"{'/'.join(rules.true_values)} or {'/'.join(rules.false_values)}"
 
-    return wrapped
+
+def _admin_cells(cfg: Config) -> dict[str, Any]:
+    """The cell types of the admin columns, in ``ADMIN_COLUMNS`` order."""
+    rules = cfg.record
+    truth, spelled = _truth(cfg)
+    crimes = {c: c for c in cfg.crime_types}
+    crime_list = ", ".join(cfg.crime_types)
+    gid = identifier(rules.group_id_pattern)
+    forces = choice({f: f for f in rules.forces}, "one of " + ", ".join(rules.forces))
+    disruptions = choice(
+        {d: d for d in rules.disruption_types},
+        "blank or one of " + ", ".join(rules.disruption_types),
+        optional=True,
+    )
+    secondary = choice(crimes, f"each one of {crime_list}")
+    strands = choice({s: s for s in STRANDS}, "each one of " + ", ".join(STRANDS))
+    return {
+        "group_id": _cell_type(gid, str),
+        "codename": _cell_type(text(1, 60), str),
+        "lead_force": _cell_type(forces, str),
+        "status": _cell_type(
+            choice({s.value: s for s in Status}, "active, dormant or archived"), Status
+        ),
+        "lro_assigned": _cell_type(choice(truth, spelled), bool),
+        "principal_crime": _cell_type(choice(crimes, f"one of {crime_list}"), str),
+        "secondary_crimes": _cell_type(
+            items(secondary, max_items=rules.max_secondary_crimes), tuple[str, ...]
+        ),
+        "member_count": _cell_type(whole_number(1, 100_000), int),
+        "intel_source_eval": _cell_type(whole_number(1, 3), int),
+        "intel_assessment": _cell_type(choice({a: a for a in "ABCDE"}, "one of A-E"), str),
+        "last_intel_review": _cell_type(parse_date, date, not_future),
+        "last_disruption_date": _cell_type(optional_date, date | None, not_future),
+        "disruption_type": _cell_type(disruptions, str | None),
+        "opportunity_4p": _cell_type(items(strands), tuple[str, ...]),
+        "linked_groups": _cell_type(items(gid), tuple[str, ...]),
+        "notes": _cell_type(text(0, 32_767, single_line=False), str),
+    }
 
 
-def _optional_date(value: object) -> date | None:
-    return parse_date(value, optional=True)
+def _factor_cells(cfg: Config) -> dict[str, Any]:
+    """The cell types of the input factors that have their own column."""
+    rules = cfg.record
+    truth, spelled = _truth(cfg)
+    unknown = frozenset(u.casefold() for u in rules.unknown_values)
+    u = "/".join(rules.unknown_values)
+    cells: dict[str, Any] = {}
+    for name, factor in cfg.factors.items():
+        if not factor.has_column:
+            continue
+        if factor.type is FactorType.ORDINAL:
+            levels = {str(i): i for i in range(factor.max + 1)}
+            table = {**levels, **dict.fromkeys(rules.unknown_values, None)}
+            cells[name] = _cell_type(
+                blank_unknown(choice(table, f"0-{factor.max} or {u} (unknown)")), int | None
+            )
+        elif factor.type is FactorType.BOOLEAN:
+            table = {**truth, **dict.fromkeys(rules.unknown_values, None)}
+            cells[name] = _cell_type(
+                blank_unknown(choice(table, f"{spelled} or {u} (unknown)")), bool | None
+            )
+        else:  # COUNT with its own column
+            cells[name] = _cell_type(whole_number(0, 1_000_000, unknown=unknown), int | None)
+    return cells
 
 
 IntArray = npt.NDArray[np.int64]

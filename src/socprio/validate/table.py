@@ -15,14 +15,14 @@ from enum import StrEnum
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
-from pydantic import TypeAdapter, ValidationError
 
 from socprio.config.models import Config, record_columns
 from socprio.errors import where
 from socprio.read.csvtable import CsvTable
+from socprio.validate.columnar import BoolArray, cross_failures, first_duplicates, validate_column
 from socprio.validate.records import (
     CROSS_CHECKS,
+    Codes,
     Column,
     IntArray,
     RecordBase,
@@ -30,8 +30,6 @@ from socprio.validate.records import (
     Status,
     build_record_model,
 )
-
-BoolArray = npt.NDArray[np.bool_]
 
 
 class Severity(StrEnum):
@@ -159,6 +157,34 @@ def map_header(
     return mapping, issues
 
 
+Found = list[tuple[int, int, Issue]]  # (row, field order, issue), sorted at the end
+
+
+@dataclass
+class _Pass:
+    """The state of one validation pass: the table's cells and what has been found so far."""
+
+    source: str
+    lines: IntArray
+    cells: dict[str, Sequence[str]]  # field -> its column of cells
+    show_values: bool
+    columns: dict[str, Column] = field(default_factory=dict)
+    bad: dict[str, BoolArray] = field(default_factory=dict)
+    found: Found = field(default_factory=list)
+
+    def report(
+        self, rows: IntArray, order: int, column: str, describe: Callable[[int], tuple[str, str]]
+    ) -> None:
+        """Record an error at each of ``rows``; ``describe(row)`` gives (type, message)."""
+        for row in rows.tolist():
+            kind, message = describe(row)
+            shown = self.cells[column][row] if self.show_values else None
+            line = int(self.lines[row])
+            self.found.append(
+                (row, order, Issue(Severity.ERROR, kind, message, self.source, line, column, shown))
+            )
+
+
 def validate_table(
     table: CsvTable, cfg: Config, *, as_of: date, show_values: bool = False
 ) -> Validated:
@@ -178,57 +204,25 @@ def validate_table(
     model = build_record_model(cfg)
     n = len(table.rows)
     lines = np.fromiter((row.line for row in table.rows), np.int64, n)
-    cells_by_position = list(zip(*(row.cells for row in table.rows), strict=True)) or [
+    by_position = list(zip(*(row.cells for row in table.rows), strict=True)) or [
         () for _ in mapping
     ]
-    position = {name: i for i, name in enumerate(mapping) if name is not None}
-    found: list[tuple[int, int, Issue]] = []  # (row, field order, issue), sorted at the end
-    columns: dict[str, Column] = {}
-    bad: dict[str, BoolArray] = {}
-    context = {"as_of": as_of}
-    for order, name in enumerate(model.cell_types):
-        cells = cells_by_position[position[name]]
-        column, errors = _validate_column(model.cell_types[name], cells, context)
-        columns[name] = column
-        bad[name] = np.zeros(n, dtype=bool)
-        if errors:
-            failing = np.zeros(len(column.values), dtype=bool)
-            failing[list(errors)] = True
-            bad[name] = failing[column.codes]
-            for row in np.flatnonzero(bad[name]):
-                kind, message = errors[int(column.codes[row])]
-                shown = cells[row] if show_values else None
-                issue = Issue(Severity.ERROR, kind, message, source, int(lines[row]), name, shown)
-                found.append((int(row), order, issue))
-    order_of = {name: i for i, name in enumerate(model.cell_types)}
-    for check in CROSS_CHECKS:
-        valid = ~bad[check.column] & ~bad[check.other]
-        broken = _cross(columns[check.column], columns[check.other], check.fails, valid)
-        for row in np.flatnonzero(broken):
-            value = cells_by_position[position[check.column]][row] if show_values else None
-            issue = Issue(
-                Severity.ERROR,
-                "inconsistent",
-                check.message,
-                source,
-                int(lines[row]),
-                check.column,
-                value,
-            )
-            found.append((int(row), order_of[check.column], issue))
-        bad[check.column] = bad[check.column] | broken
-    duplicate = _duplicates(columns["group_id"], ~bad["group_id"])
-    for row in np.flatnonzero(duplicate >= 0):
-        message = f"group_id repeats the one on line {lines[duplicate[row]]}"
-        issue = Issue(Severity.ERROR, "duplicate_id", message, source, int(lines[row]), "group_id")
-        found.append((int(row), len(order_of), issue))
-    invalid = np.logical_or.reduce([*bad.values(), duplicate >= 0]) if n else np.zeros(0, bool)
+    cells: dict[str, Sequence[str]] = {
+        name: by_position[i] for i, name in enumerate(mapping) if name is not None
+    }
+    state = _Pass(source, lines, cells, show_values)
+    _check_cells(state, model, {"as_of": as_of})
+    _check_cross(state, model)
+    duplicate = _check_duplicates(state, len(model.cell_types))
+    invalid = (
+        np.logical_or.reduce([*state.bad.values(), duplicate >= 0]) if n else np.zeros(0, bool)
+    )
     keep = np.flatnonzero(~invalid)
-    records = RecordColumns(model, columns, n)
+    records = RecordColumns(model, state.columns, n)
     if len(keep) < n:
         records = records.take(keep)
-    known = {v for v in columns["group_id"].values if v is not None}
-    issues += [issue for _, _, issue in sorted(found, key=lambda f: (f[0], f[1]))]
+    known = {v for v in state.columns["group_id"].values if v is not None}
+    issues += [issue for _, _, issue in sorted(state.found, key=lambda f: (f[0], f[1]))]
     issues += _warnings(records, lines[keep], known, cfg, source, as_of)
     issues.sort(key=lambda i: (i.line or 0, i.severity is not Severity.ERROR))
     status = records.columns["status"].array(lambda s: s.value, dtype=object) if len(keep) else []
@@ -244,65 +238,56 @@ def validate_table(
     )
 
 
-def _validate_column(
-    cell_type: Any, cells: Sequence[str], context: dict[str, Any]
-) -> tuple[Column, dict[int, tuple[str, str]]]:
-    """Validate the distinct cells of one column with its pydantic type.
-
-    Returns the factorised column (invalid cells map to ``None``) and, per invalid distinct
-    value, its error type and message.
-    """
-    distinct = list(dict.fromkeys(cells))
-    index = {v: i for i, v in enumerate(distinct)}
-    codes = np.fromiter(map(index.__getitem__, cells), np.int32, len(cells))
-    adapter: TypeAdapter[list[Any]] = TypeAdapter(list[cell_type])
-    errors: dict[int, tuple[str, str]] = {}
-    try:
-        values = adapter.validate_python(distinct, context=context)
-    except ValidationError as exc:
-        for err in exc.errors(include_url=False, include_input=False):
-            errors.setdefault(int(err["loc"][0]), (err["type"], err["msg"]))
-        good = [i for i in range(len(distinct)) if i not in errors]
-        parsed = adapter.validate_python([distinct[i] for i in good], context=context)
-        values = [None] * len(distinct)
-        for i, value in zip(good, parsed, strict=True):
-            values[i] = value
-    return Column(tuple(values), codes), errors
+def _check_cells(state: _Pass, model: type[RecordBase], context: dict[str, Any]) -> None:
+    """Validate each column's distinct cells with its cell type; report each failing row."""
+    n = len(state.lines)
+    for order, name in enumerate(model.cell_types):
+        column, errors = validate_column(model.cell_types[name], state.cells[name], context)
+        state.columns[name] = column
+        state.bad[name] = np.zeros(n, dtype=bool)
+        if errors:
+            failing = np.zeros(len(column.values), dtype=bool)
+            failing[list(errors)] = True
+            state.bad[name] = failing[column.codes]
+            describe = _describer(errors, column.codes)
+            state.report(np.flatnonzero(state.bad[name]), order, name, describe)
 
 
-def _cross(
-    column: Column, other: Column, fails: Callable[[Any, Any], bool], valid: BoolArray
-) -> BoolArray:
-    """Valid rows where a cross-column rule fails, evaluating each distinct pair once."""
-    rows = np.flatnonzero(valid)
-    pairs = column.codes[rows] * len(other.values) + other.codes[rows]
-    distinct, inverse = np.unique(pairs, return_inverse=True)
-    verdict = np.fromiter(
-        (
-            fails(column.values[p // len(other.values)], other.values[p % len(other.values)])
-            for p in distinct.tolist()
-        ),
-        bool,
-        len(distinct),
-    )
-    result = np.zeros(len(valid), dtype=bool)
-    result[rows] = verdict[inverse]
-    return result
+def _describer(
+    errors: dict[int, tuple[str, str]], codes: Codes
+) -> Callable[[int], tuple[str, str]]:
+    return lambda row: errors[int(codes[row])]
 
 
-def _duplicates(ids: Column, valid: BoolArray) -> IntArray:
-    """For each row, the row of the first earlier occurrence of its valid id, else -1."""
-    canonical: dict[Any, int] = {}  # cells that parse to the same id share a code
-    same = np.array([canonical.setdefault(v, len(canonical)) for v in ids.values], np.int64)
-    first = np.full(len(canonical), -1, dtype=np.int64)
-    rows = np.flatnonzero(valid)
-    codes = same[ids.codes[rows]]
-    _, where_first = np.unique(codes, return_index=True)
-    first[codes[where_first]] = rows[where_first]
-    out = np.full(len(ids.codes), -1, dtype=np.int64)
-    earlier = first[codes] != rows
-    out[rows[earlier]] = first[codes[earlier]]
-    return out
+def _always(kind: str, message: str) -> Callable[[int], tuple[str, str]]:
+    return lambda _row: (kind, message)
+
+
+def _check_cross(state: _Pass, model: type[RecordBase]) -> None:
+    """Cross-column rules on rows where both columns are valid."""
+    order_of = {name: i for i, name in enumerate(model.cell_types)}
+    for check in CROSS_CHECKS:
+        valid = ~state.bad[check.column] & ~state.bad[check.other]
+        columns = state.columns[check.column], state.columns[check.other]
+        broken = cross_failures(*columns, check.fails, valid)
+        state.report(
+            np.flatnonzero(broken),
+            order_of[check.column],
+            check.column,
+            _always("inconsistent", check.message),
+        )
+        state.bad[check.column] = state.bad[check.column] | broken
+
+
+def _check_duplicates(state: _Pass, order: int) -> IntArray:
+    """Report each valid group_id that repeats an earlier one; return the earlier rows."""
+    duplicate = first_duplicates(state.columns["group_id"], ~state.bad["group_id"])
+    for row in np.flatnonzero(duplicate >= 0).tolist():
+        message = f"group_id repeats the one on line {state.lines[duplicate[row]]}"
+        line = int(state.lines[row])
+        issue = Issue(Severity.ERROR, "duplicate_id", message, state.source, line, "group_id")
+        state.found.append((row, order, issue))
+    return duplicate
 
 
 def _warnings(
@@ -321,39 +306,33 @@ def _warnings(
         lambda links: ", ".join(str(i) for i, g in enumerate(links, 1) if g not in known)
     )
     stale = cols["last_intel_review"].array(lambda d: (as_of - d).days > stale_days, dtype=bool)
-    issues = []
-    for row in np.flatnonzero(few):
-        issues.append(
-            Issue(
-                Severity.WARNING,
-                "few_members",
+
+    def flag(rows: IntArray, kind: str, column: str, message: Callable[[int], str]) -> list[Issue]:
+        return [
+            Issue(Severity.WARNING, kind, message(r), source, int(lines[r]), column)
+            for r in rows.tolist()
+        ]
+
+    return [
+        *flag(
+            np.flatnonzero(few),
+            "few_members",
+            "member_count",
+            lambda _: (
                 f"member_count is below {minimum}, the legal minimum "
-                "for an organised crime group (Serious Crime Act 2015 s45)",
-                source,
-                int(lines[row]),
-                "member_count",
-            )
-        )
-    for row in np.flatnonzero(missing != ""):
-        issues.append(
-            Issue(
-                Severity.WARNING,
-                "unknown_link",
-                f"linked group(s) at position {missing[row]} are not in this file",
-                source,
-                int(lines[row]),
-                "linked_groups",
-            )
-        )
-    for row in np.flatnonzero(stale):
-        issues.append(
-            Issue(
-                Severity.WARNING,
-                "stale_review",
-                f"last intelligence review is over {stale_days} days before the as-of date",
-                source,
-                int(lines[row]),
-                "last_intel_review",
-            )
-        )
-    return issues
+                "for an organised crime group (Serious Crime Act 2015 s45)"
+            ),
+        ),
+        *flag(
+            np.flatnonzero(missing != ""),
+            "unknown_link",
+            "linked_groups",
+            lambda r: f"linked group(s) at position {missing[r]} are not in this file",
+        ),
+        *flag(
+            np.flatnonzero(stale),
+            "stale_review",
+            "last_intel_review",
+            lambda _: f"last intelligence review is over {stale_days} days before the as-of date",
+        ),
+    ]
