@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import copy
 import csv
 import io
@@ -10,6 +11,7 @@ import statistics
 from collections import Counter
 from datetime import date, timedelta
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,6 +30,8 @@ from socprio.sample.generate import (
     SAMPLE_AS_OF,
     SAMPLE_GROUPS,
     SAMPLE_SEED,
+    generate_blocks,
+    generate_csv,
     generate_rows,
     write_csv,
 )
@@ -323,3 +327,43 @@ def test_a_factor_added_to_the_config_is_generated_with_no_code_change() -> None
     assert max(r.factor("tip_offs") or 0 for r in records) <= 8
     assert set(column(rows, "uses_couriers")) == {"Y", "N", "U", ""}
     assert set(column(rows, "lro_assigned")) == {"Y", "N"}
+
+
+# --- layout and chunked output --------------------------------------------------------------------
+
+
+def test_sample_modules_are_small_with_short_functions() -> None:
+    folder = Path(sample.__file__).parent
+    modules = sorted(folder.glob("*.py"))
+    assert len(modules) > 5
+    for path in modules:
+        text = path.read_text(encoding="utf-8")
+        assert text.count("\n") < 400, path.name
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef):
+                assert node.end_lineno is not None
+                assert node.end_lineno - node.lineno < 60, f"{path.name}: {node.name}"
+
+
+def test_csv_chunks_join_to_the_whole_file_one_chunk_per_block(
+    cfg: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sample, "CHUNK_ROWS", 97)
+    chunks = list(generate_csv(cfg, groups=500, seed=11, as_of=AS_OF))
+    whole = as_csv(generate_rows(cfg, groups=500, seed=11, as_of=AS_OF))
+    assert "".join(chunks) == whole
+    total = 500 + 25 + 15
+    assert len(chunks) == 1 + -(-total // 97)
+    assert chunks[0] == ",".join(record_columns(cfg)) + "\n"
+    assert all(c.endswith("\n") for c in chunks)
+
+
+def test_blocks_are_at_most_chunk_rows_and_arguments_are_checked_eagerly(
+    cfg: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sample, "CHUNK_ROWS", 64)
+    blocks = list(generate_blocks(cfg, groups=200, seed=1, as_of=AS_OF))
+    assert blocks[0] == [record_columns(cfg)]
+    assert [len(b) for b in blocks[1:]] == [64, 64, 64, 24]
+    with pytest.raises(ValueError, match="negative"):
+        generate_csv(cfg, groups=-1, seed=1, as_of=AS_OF)
