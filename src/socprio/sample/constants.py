@@ -13,6 +13,7 @@ import numpy.typing as npt
 SAMPLE_SEED = 20261123
 SAMPLE_AS_OF = date(2026, 11, 23)
 SAMPLE_GROUPS = 170
+SAMPLE_FILE_MODE = 0o644  # synthetic data, tracked in git; real outputs default to 0600
 ID_PREFIX = "OCG-"
 
 Ints = npt.NDArray[np.int64]
