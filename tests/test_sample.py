@@ -2,26 +2,37 @@
 
 from __future__ import annotations
 
+import ast
 import copy
 import csv
 import io
+import os
 import re
+import stat
 import statistics
+import subprocess
+import sys
 from collections import Counter
 from datetime import date, timedelta
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
+from socprio.cli import app
 from socprio.config.load import load_config, parse_config
 from socprio.config.models import ADMIN_COLUMNS, STRANDS, Config, record_columns
 from socprio.sample import generate as sample
+from socprio.sample.csvout import write_stream
 from socprio.sample.generate import (
     SAMPLE_AS_OF,
     SAMPLE_GROUPS,
     SAMPLE_SEED,
+    generate_blocks,
+    generate_csv,
     generate_rows,
     write_csv,
 )
@@ -317,3 +328,102 @@ def test_a_factor_added_to_the_config_is_generated_with_no_code_change() -> None
     assert max(r.factor("tip_offs") or 0 for r in records) <= 8
     assert set(column(rows, "uses_couriers")) == {"Y", "N", "U", ""}
     assert set(column(rows, "lro_assigned")) == {"Y", "N"}
+
+
+# --- layout and chunked output ------------------------------------------------------------------
+
+
+def test_sample_modules_are_small_with_short_functions() -> None:
+    folder = Path(sample.__file__).parent
+    modules = sorted(folder.glob("*.py"))
+    assert len(modules) > 5
+    for path in modules:
+        text = path.read_text(encoding="utf-8")
+        assert text.count("\n") < 400, path.name
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef):
+                assert node.end_lineno is not None
+                assert node.end_lineno - node.lineno < 60, f"{path.name}: {node.name}"
+
+
+def test_csv_chunks_join_to_the_whole_file_one_chunk_per_block(
+    cfg: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sample, "CHUNK_ROWS", 97)
+    chunks = list(generate_csv(cfg, groups=500, seed=11, as_of=AS_OF))
+    whole = as_csv(generate_rows(cfg, groups=500, seed=11, as_of=AS_OF))
+    assert "".join(chunks) == whole
+    total = 500 + 25 + 15
+    assert len(chunks) == 1 + -(-total // 97)
+    assert chunks[0] == ",".join(record_columns(cfg)) + "\n"
+    assert all(c.endswith("\n") for c in chunks)
+
+
+def test_blocks_are_at_most_chunk_rows_and_arguments_are_checked_eagerly(
+    cfg: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sample, "CHUNK_ROWS", 64)
+    blocks = list(generate_blocks(cfg, groups=200, seed=1, as_of=AS_OF))
+    assert blocks[0] == [record_columns(cfg)]
+    assert [len(b) for b in blocks[1:]] == [64, 64, 64, 24]
+    with pytest.raises(ValueError, match="negative"):
+        generate_csv(cfg, groups=-1, seed=1, as_of=AS_OF)
+
+
+# --- the sample command ------------------------------------------------------------------------
+
+
+def test_write_stream_writes_every_chunk() -> None:
+    out = io.StringIO()
+    assert write_stream(iter(["a,b\n", "1,2\n"]), out) is True
+    assert out.getvalue() == "a,b\n1,2\n"
+
+
+def test_write_stream_stops_quietly_when_the_reader_closes_the_pipe() -> None:
+    read_fd, write_fd = os.pipe()
+    os.close(read_fd)
+    with os.fdopen(write_fd, "w", encoding="utf-8") as stream:
+        assert write_stream(iter(["x" * 200_000, "never written"]), stream) is False
+        stream.write("the descriptor now points at the null device\n")
+        stream.flush()
+
+
+def test_sample_into_a_closed_pipe_exits_0_quietly() -> None:
+    cmd = [sys.executable, "-m", "socprio", "sample", "--groups", "20000"]
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout.readline().startswith(b"group_id,")
+        proc.stdout.close()
+        err = proc.stderr.read()
+        assert proc.wait(timeout=120) == 0, err
+    assert err == b""
+
+
+def test_sample_file_is_0644_and_streamed_in_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from socprio.write import output as write_module
+
+    seen: list[object] = []
+    real = write_module.write_output
+
+    def spy(path: Path, data: object, **kwargs: Any) -> None:
+        seen.append(data)
+        real(path, data, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(write_module, "write_output", spy)
+    monkeypatch.setattr(sample, "CHUNK_ROWS", 50)
+    target = tmp_path / "ocgs.csv"
+    target.write_text("old", encoding="utf-8")
+    target.chmod(0o600)  # as `make sample` used to leave the tracked file
+    result = CliRunner().invoke(app, ["sample", "--groups", "300", "-o", str(target)])
+    assert result.exit_code == 0, result.stderr
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert len(seen) == 1 and not isinstance(seen[0], (str, bytes))
+    rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8"))))
+    assert len(rows) == 1 + 300 + 15 + 9
+
+
+def test_sample_help_documents_the_file_mode() -> None:
+    result = CliRunner().invoke(app, ["sample", "--help"])
+    assert result.exit_code == 0 and "0644" in result.stdout

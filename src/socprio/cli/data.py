@@ -83,38 +83,43 @@ def sample(
         str | None, typer.Option("--as-of", help="Dates are before this [2026-11-23].")
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File to write; default stdout.")
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="File to write (atomically, mode 0644: the data is synthetic); default or - "
+            "for stdout.",
+        ),
     ] = None,
     config: o.ConfigOpt = None,
 ) -> None:
     """Generate a synthetic dataset (invented codenames only) from the config.
 
-    With no options it reproduces sample_data/ocgs.csv exactly.
+    With no options it reproduces sample_data/ocgs.csv exactly. Rows are written as they are
+    generated, so memory stays bounded at any size; a closed pipe downstream (| head) ends
+    the run quietly with exit 0.
     """
-    import io
-
+    from socprio.sample.csvout import write_stream
     from socprio.sample.generate import (
         SAMPLE_AS_OF,
+        SAMPLE_FILE_MODE,
         SAMPLE_GROUPS,
         SAMPLE_SEED,
-        generate_rows,
-        write_csv,
+        generate_csv,
     )
     from socprio.write.output import write_output
 
     cfg = o.load(config)
-    rows = generate_rows(
+    chunks = generate_csv(
         cfg.config,
         groups=SAMPLE_GROUPS if groups is None else groups,
         seed=SAMPLE_SEED if seed is None else seed,
         as_of=o.parse_as_of(as_of, SAMPLE_AS_OF),
     )
-    if output is None:
-        write_csv(rows, sys.stdout)
-        return
-    buffer = io.StringIO()
-    write_csv(rows, buffer)
-    write_output(output, buffer.getvalue(), mode=cfg.config.output.mode)
+    if output is None or str(output) == "-":
+        write_stream(chunks, sys.stdout)
+    else:
+        write_output(output, chunks, mode=SAMPLE_FILE_MODE)
 
 
 @app.command()
