@@ -23,6 +23,7 @@ from socprio import __version__
 from socprio.config.load import load_config
 from socprio.config.models import FactorType, LoadedConfig
 from socprio.errors import DataError, LockedError, NoInputError, OutputError
+from socprio.history import weekstore
 from socprio.history.archive import (
     CSV_NAME,
     JSON_NAME,
@@ -91,7 +92,13 @@ def provenance(input_file: Path, as_of: date) -> Provenance:
 
 
 def run_week(
-    archive_dir: Path, input_file: Path, week: Week, as_of: date, mode: int = 0o600
+    archive_dir: Path,
+    input_file: Path,
+    week: Week,
+    as_of: date,
+    mode: int = 0o600,
+    *,
+    replace: bool = False,
 ) -> Path:
     """What ``socprio rank INPUT --archive DIR`` does after ranking: movement, export, archive."""
     frame = ranking(week)
@@ -113,15 +120,16 @@ def run_week(
         json_bytes=json_bytes,
         manifest=manifest,
         mode=mode,
+        replace=replace,
     )
 
 
 def snapshot(directory: Path) -> dict[str, bytes]:
-    """Every regular file under ``directory`` (relative path -> bytes)."""
+    """Every file of every archived week, as ``<week>/<name>`` -> bytes."""
     return {
-        str(p.relative_to(directory)): p.read_bytes()
-        for p in sorted(directory.rglob("*"))
-        if p.is_file() and not p.is_symlink()
+        f"{run.path.name}/{p.name}": p.read_bytes()
+        for run in runs(directory)
+        for p in sorted(run.path.iterdir())
     }
 
 
@@ -275,7 +283,7 @@ def test_write_run_refuses_a_manifest_for_other_bytes(tmp_path: Path, input_file
 def test_rerun_replaces_only_that_week(archived: Path, input_file: Path) -> None:
     before = snapshot(archived)
     changed = dict(WEEK2) | {"OCG-0009": ("Teal Moth", (1.0, 1.0, 1.0, 1.0, 1.0))}
-    run_week(archived, input_file, changed, WEEKS[1])
+    run_week(archived, input_file, changed, WEEKS[1], replace=True)
     after = snapshot(archived)
     week2 = WEEKS[1].isoformat() + "/"
     assert {k: v for k, v in after.items() if not k.startswith(week2)} == {
@@ -317,27 +325,24 @@ def test_only_complete_dated_directories_are_runs(archived: Path) -> None:
     assert [r.complete for r in runs(archived)] == [True, True, True, False]
 
 
-def test_failed_rerun_leaves_that_week_incomplete_and_the_rest_untouched(
+def test_failed_rerun_leaves_the_old_week_whole_and_no_build_directory(
     archived: Path, input_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = snapshot(archived)
-    real = safeio.atomic_write_bytes
+    listing = sorted(p.name for p in archived.iterdir())
+    real = weekstore.write_new
 
-    def fail_on_manifest(path: Path, data: bytes, *, mode: int = 0o600) -> None:
+    def fail_on_manifest(path: Path, chunks: Any, mode: int) -> str:
         if path.name == MANIFEST_NAME:
             raise OutputError("cannot write the output: disk full", file=str(path))
-        real(path, data, mode=mode)
+        return real(path, chunks, mode)
 
-    monkeypatch.setattr("socprio.history.archive.atomic_write_bytes", fail_on_manifest)
+    monkeypatch.setattr("socprio.history.archive.write_new", fail_on_manifest)
     with pytest.raises(OutputError):
-        run_week(archived, input_file, WEEK3, WEEKS[1])
-    week2 = archived / WEEKS[1].isoformat()
-    assert not (week2 / MANIFEST_NAME).exists()  # never mistaken for a complete run
-    assert previous_run(archived, before=WEEKS[2]) == archived / WEEKS[0].isoformat()
-    after = snapshot(archived)
-    for key, data in before.items():
-        if not key.startswith(week2.name):
-            assert after[key] == data
+        run_week(archived, input_file, WEEK3, WEEKS[1], replace=True)
+    assert snapshot(archived) == before
+    assert sorted(p.name for p in archived.iterdir()) == listing
+    assert previous_run(archived, before=WEEKS[2]) == archived / WEEKS[1].isoformat()
     assert str((archived / LATEST).readlink()) == WEEKS[2].isoformat()
 
 
@@ -350,7 +355,7 @@ def test_stale_temps_from_a_killed_run_are_swept(archived: Path, input_file: Pat
         os.utime(path, (old, old))
     dangling = archived / ".socprio-latest-dead.tmp"
     dangling.symlink_to("2026-01-01")
-    run_week(archived, input_file, WEEK3, WEEKS[2])
+    run_week(archived, input_file, WEEK3, WEEKS[2], replace=True)
     assert not any(p.exists() or p.is_symlink() for p in [*stale, dangling])
 
 
@@ -397,8 +402,8 @@ def test_symlinked_run_directory_is_refused(tmp_path: Path, input_file: Path) ->
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (archive_dir / WEEKS[0].isoformat()).symlink_to(elsewhere)
-    with pytest.raises(OutputError, match="symlink"):
-        run_week(archive_dir, input_file, WEEK1, WEEKS[0])
+    with pytest.raises(OutputError, match="not an archive run"):
+        run_week(archive_dir, input_file, WEEK1, WEEKS[0], replace=True)
     assert list(elsewhere.iterdir()) == []
 
 

@@ -31,6 +31,12 @@ def _name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+def _is_module(name: str) -> bool:
+    """Whether ``name`` is a module or package of socprio (a file under src/)."""
+    path = SRC.parent.joinpath(*name.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
 def _imports(path: Path, *, top_level_only: bool) -> set[str]:
     """Modules imported by ``path`` (absolute names; TYPE_CHECKING blocks skipped)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -43,8 +49,11 @@ def _imports(path: Path, *, top_level_only: bool) -> set[str]:
             if isinstance(node, ast.Import):
                 found.update(alias.name for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.module:
-                found.add(node.module)
-                found.update(f"{node.module}.{alias.name}" for alias in node.names)
+                subs = {f"{node.module}.{alias.name}" for alias in node.names}
+                modules = {s for s in subs if _is_module(s)}
+                found.update(modules)  # `from pkg import submodule` imports the submodule
+                if len(modules) < len(subs):
+                    found.add(node.module)
             if not top_level_only or isinstance(node, ast.If | ast.Try):
                 for field in ("body", "orelse", "handlers", "finalbody"):
                     visit([n for n in getattr(node, field, []) if isinstance(n, ast.stmt)])

@@ -8,7 +8,6 @@ import signal
 import stat
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -228,10 +227,14 @@ def test_unwritable_directory_is_output_error(
     target: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Simulated: chmod does not stop root, and the tests may run as root.
-    def denied(**kwargs: Any) -> tuple[int, str]:
-        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+    real_open = os.open
 
-    monkeypatch.setattr(tempfile, "mkstemp", denied)
+    def denied(path: Any, flags: int, *args: Any) -> int:
+        if flags & os.O_CREAT:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", denied)
     with pytest.raises(OutputError) as info:
         atomic_write_bytes(target, SECRET)
     assert info.value.exit_code == 73
@@ -259,10 +262,33 @@ def test_sigkill_mid_write_keeps_previous_file_and_sweep_removes_temp(target: Pa
     assert proc.returncode == -signal.SIGKILL
     assert target.read_bytes() == OLD
     [left] = temps(target.parent)
-    assert sweep_stale_temps(target.parent) == []  # too fresh for the default threshold
-    assert sweep_stale_temps(target.parent, older_than_s=0) == [left]
+    assert str(proc.pid) in left.name  # the owner is in the name
+    assert sweep_stale_temps(target.parent) == [left]  # owner gone: swept at once, however fresh
     assert temps(target.parent) == []
     assert target.read_bytes() == OLD
+
+
+def test_sweep_never_removes_a_live_runs_fresh_or_old_temp(target: Path) -> None:
+    proc = start_child(WRITER, str(target))
+    try:
+        [live] = temps(target.parent)
+        old = time.time() - 7200
+        os.utime(live, (old, old))
+        assert sweep_stale_temps(target.parent, older_than_s=0) == []
+        assert live.exists()
+    finally:
+        proc.kill()
+        finish(proc)
+
+
+def test_sweep_keeps_another_hosts_temp_and_ages_out_legacy_names(tmp_path: Path) -> None:
+    other_host = tmp_path / ".socprio-0123456789ab-1-0123456789abcdef.tmp"
+    legacy = tmp_path / ".socprio-k3j4h5.tmp"
+    for path in (other_host, legacy):
+        path.write_bytes(b"x")
+        os.utime(path, (time.time() - 7200,) * 2)
+    assert sweep_stale_temps(tmp_path) == [legacy]
+    assert other_host.exists()
 
 
 # --- stale temp sweep -------------------------------------------------------------------------

@@ -11,7 +11,14 @@ import typer
 
 from socprio.cli import options as o
 from socprio.cli.app import app
-from socprio.cli.steps import check_filters, choose_format, deliver, ranked_line, run_assessment
+from socprio.cli.steps import (
+    check_filters,
+    choose_format,
+    declare_output,
+    deliver,
+    ranked_line,
+    run_assessment,
+)
 from socprio.present.formats import OutputFormat
 
 if TYPE_CHECKING:
@@ -59,29 +66,47 @@ def rank(
     draws: o.DrawsOpt = None,
     seed: o.SeedOpt = 0,
     quiet: o.QuietOpt = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Rerun a week already in --archive, replacing it.")
+    ] = False,
 ) -> None:
-    """Score, band and rank the active groups for tasking."""
+    """Score, band and rank the active groups for tasking.
+
+    Every output (--output and the --archive week) is checked and locked before the input is
+    read, and written all together at the end: a run that fails writes nothing anywhere.
+    """
+    from socprio.history.archive import ArchiveWeek, archive_ranking
+    from socprio.write.plan import OutputPlan
+
     loaded = o.load(config)
     day = o.parse_as_of(as_of, date.today())
     fmt = choose_format(format, output)
     check_filters(loaded, force, crime, strand)
-    a = run_assessment(
-        input,
-        loaded,
-        day=day,
-        previous=previous,
-        archive=archive,
-        draws=draws or 0,
-        seed=seed,
-        include_dormant=include_dormant,
-        encoding=encoding,
-        delimiter=delimiter,
-        quiet=quiet,
-    )
-    if archive is not None:
-        from socprio.history.archive import archive_ranking
-
-        archive_ranking(archive, a, argv=sys.argv)
-    deliver(fmt, a.select(force=force, crime=crime, strand=strand, top=top), output, quiet=quiet)
+    plan = OutputPlan()
+    target = declare_output(plan, fmt, output, loaded)
+    mode = loaded.config.output.mode
+    week = plan.add(ArchiveWeek(archive, day, replace=replace, mode=mode)) if archive else None
+    with plan.locked():
+        a = run_assessment(
+            input,
+            loaded,
+            day=day,
+            previous=previous,
+            archive=archive,
+            draws=draws or 0,
+            seed=seed,
+            include_dormant=include_dormant,
+            encoding=encoding,
+            delimiter=delimiter,
+            quiet=quiet,
+        )
+        if week is not None:
+            archive_ranking(week, a, argv=sys.argv)
+        view = a.select(force=force, crime=crime, strand=strand, top=top)
+        if target is not None:
+            deliver(plan, fmt, view, target, quiet=quiet)
+        plan.commit()
+    if target is None:
+        deliver(plan, fmt, view, None, quiet=quiet)
     if not quiet:
         o.stderr(ranked_line(a, include_dormant=include_dormant))

@@ -37,23 +37,26 @@ def report(
 ) -> None:
     """Write the one-page tasking pack: a self-contained HTML file that prints on A4."""
     from socprio.present.export import ExportOptions, export
-    from socprio.write.output import write_output
+    from socprio.write.plan import OutputPlan
 
     loaded = o.load(config)
-    a = run_assessment(
-        input,
-        loaded,
-        day=o.parse_as_of(as_of, date.today()),
-        previous=previous,
-        archive=archive,
-        draws=draws or 0,
-        seed=seed,
-        include_dormant=include_dormant,
-        encoding=encoding,
-        delimiter=delimiter,
-        quiet=quiet,
-    )
-    html = export(OutputFormat.HTML, a, ExportOptions(chart_top=top))
-    write_output(output, html, mode=loaded.config.output.mode)
+    plan = OutputPlan()
+    target = plan.file(output, mode=loaded.config.output.mode)
+    with plan.locked():  # the pack's folder is checked and locked before the input is read
+        a = run_assessment(
+            input,
+            loaded,
+            day=o.parse_as_of(as_of, date.today()),
+            previous=previous,
+            archive=archive,
+            draws=draws or 0,
+            seed=seed,
+            include_dormant=include_dormant,
+            encoding=encoding,
+            delimiter=delimiter,
+            quiet=quiet,
+        )
+        plan.stage(target, export(OutputFormat.HTML, a, ExportOptions(chart_top=top)))
+        plan.commit()
     if not quiet:
         o.stderr(ranked_line(a, include_dormant=include_dormant))

@@ -15,6 +15,7 @@ from socprio.present.formats import BINARY, SUFFIXES, OutputFormat
 if TYPE_CHECKING:
     from socprio.config.models import LoadedConfig
     from socprio.pipeline.result import Assessment
+    from socprio.write.plan import FileOutput, OutputPlan
 
 
 def choose_format(fmt: OutputFormat | None, output: Path | None) -> OutputFormat:
@@ -87,8 +88,27 @@ def run_assessment(
     return a
 
 
-def deliver(fmt: OutputFormat, a: Assessment, output: Path | None, *, quiet: bool) -> None:
-    """Print ``a`` in ``fmt`` on stdout, or write it atomically to ``output``."""
+def declare_output(
+    plan: OutputPlan, fmt: OutputFormat, output: Path | None, loaded: LoadedConfig
+) -> FileOutput | None:
+    """Declare ``output`` on ``plan`` (None for stdout), refusing what cannot work before any
+    input is read: a workbook to a terminal, a terminal table to a file."""
+    if output is None or str(output) == "-":
+        if fmt in BINARY:
+            raise UsageError(f"{fmt.value} is a binary file: give --output FILE")
+        return None
+    if fmt is OutputFormat.TABLE:
+        raise UsageError(
+            "the table format is for the terminal; use -f csv, json, markdown, xlsx or html"
+        )
+    return plan.file(output, mode=loaded.config.output.mode)
+
+
+def deliver(
+    plan: OutputPlan, fmt: OutputFormat, a: Assessment, target: FileOutput | None, *, quiet: bool
+) -> None:
+    """Stage ``a`` in ``fmt`` for ``target``, or (no target) print it on stdout; a quiet run
+    prints no table, because cron mails what a quiet run prints."""
     import shutil
 
     from socprio.present.export import ExportOptions, export
@@ -96,21 +116,10 @@ def deliver(fmt: OutputFormat, a: Assessment, output: Path | None, *, quiet: boo
     terminal = sys.stdout.isatty()
     width = min(100, shutil.get_terminal_size((100, 24)).columns) if terminal else 100
     opts = ExportOptions(width=width, terminal=terminal)
-    if output is None or str(output) == "-":
-        if fmt in BINARY:
-            raise UsageError(f"{fmt.value} is a binary file: give --output FILE")
-        if not (quiet and fmt is OutputFormat.TABLE):  # cron mails what a quiet run prints
-            o.echo_chunks(export(fmt, a, opts))
-        return
-    if fmt is OutputFormat.TABLE:
-        raise UsageError(
-            "the table format is for the terminal; use -f csv, json, markdown, xlsx or html"
-        )
-    from socprio.write.output import write_output
-
-    write_output(
-        output, export(fmt, a, opts), mode=a.config.output.mode, bom=fmt is OutputFormat.CSV
-    )
+    if target is not None:
+        plan.stage(target, export(fmt, a, opts), bom=fmt is OutputFormat.CSV)
+    elif not (quiet and fmt is OutputFormat.TABLE):
+        o.echo_chunks(export(fmt, a, opts))
 
 
 def ranked_line(a: Assessment, *, include_dormant: bool) -> str:

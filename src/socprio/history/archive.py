@@ -1,144 +1,250 @@
-"""SHELL: the run archive, one directory per as-of date, with an audit manifest per run.
+"""SHELL: the run archive, one run per as-of date, each replaced as a whole.
 
-Layout: ``DIR/<YYYY-MM-DD>/{ranking.csv, ranking.json, manifest.json}`` plus ``DIR/latest``, a
-symlink to the newest complete run. ``manifest.json`` is written last and removed first on a
-rerun, so a run directory with a manifest always holds exactly the files it describes.
+Layout: ``DIR/<YYYY-MM-DD>`` is a relative symlink to a hidden, versioned directory
+``DIR/.<YYYY-MM-DD>.<host>-<pid>-<random>/`` holding ``ranking.csv``, ``ranking.json`` and
+``manifest.json``; ``DIR/latest`` links to the newest complete week. A run is built in full
+in a fresh hidden directory (files and manifest synced) and published by renaming one symlink
+over ``DIR/<as-of>``: a reader sees the whole old run or the whole new one, never a mix; a
+killed run leaves an unreferenced hidden directory that the next run removes. Weeks archived
+before this layout (plain directories) are still read, and on ``--replace`` are moved aside
+then swapped; a run killed between those two renames is restored by the next run.
+
+Rerunning a week needs ``replace=True`` (``--replace``): otherwise OutputError, exit 73. The
+new manifest's ``replaces.manifest_sha256`` is the SHA-256 of the manifest it replaced.
 """
 
 from __future__ import annotations
 
-import getpass
-import hashlib
-import json
 import os
-import platform
-import re
 import secrets
-import shlex
-from collections.abc import Mapping, Sequence
-from contextlib import suppress
+import shutil
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from socprio.errors import DataError, NoInputError, OutputError
+from socprio.errors import NoInputError, OutputError
+from socprio.history.manifest import (
+    CSV_NAME,
+    JSON_NAME,
+    MANIFEST_NAME,
+    build_manifest,
+    manifest_bytes,
+    output_hashes,
+    sha256_hex,
+    verify_run,
+)
 from socprio.history.previous import Previous, read_ranking
+from socprio.history.weekstore import (
+    LATEST,
+    WEEK,
+    day_of,
+    point_latest,
+    recover,
+    swap,
+    sync,
+    week_dir,
+    write_new,
+)
+from socprio.write.atomic import (
+    os_error,
+)
+from socprio.write.owner import host_token
+from socprio.write.plan import OutputPlan, encode
+from socprio.write.target import check_directory
 
 if TYPE_CHECKING:
     from socprio.pipeline.result import Assessment
 
-from socprio.write.atomic import (
-    TEMP_PREFIX,
-    TEMP_SUFFIX,
-    atomic_write_bytes,
-    directory_lock,
-    fsync_dir,
-    os_error,
-    sweep_stale_temps,
-    terminate_as_exit,
-)
+__all__ = [
+    "CSV_NAME",
+    "JSON_NAME",
+    "LATEST",
+    "MANIFEST_NAME",
+    "ArchiveRun",
+    "ArchiveWeek",
+    "archive_ranking",
+    "build_manifest",
+    "load_ranking",
+    "manifest_bytes",
+    "output_hashes",
+    "previous_run",
+    "runs",
+    "write_run",
+]
 
-CSV_NAME = "ranking.csv"
-JSON_NAME = "ranking.json"
-MANIFEST_NAME = "manifest.json"
-LATEST = "latest"
 DIR_MODE = 0o700
-MANIFEST_VERSION = 1
-PACKAGES = ("socprio", "typer", "pydantic", "pyyaml", "rich", "pandas", "numpy")
-COUNT_KEYS = ("read", "ranked", "rejected", "skipped")
-_LINK_TEMP = f"{TEMP_PREFIX}latest-"
-_WEEK = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
 class ArchiveRun:
-    """One dated directory in the archive; ``complete`` when its manifest exists."""
+    """One dated run in the archive; ``complete`` when its manifest exists."""
 
     as_of: date
     path: Path
     complete: bool
 
 
-def sha256_hex(data: bytes) -> str:
-    """The SHA-256 of ``data`` as lower-case hex (what ``sha256sum`` prints)."""
-    return hashlib.sha256(data).hexdigest()
+class ArchiveWeek:
+    """The archive week of one run, as an ``OutputPlan`` target: locks ``archive_dir``,
+    refuses an existing week unless ``replace``, builds the run beside it, swaps it in."""
 
+    stream = False
 
-def output_hashes(csv_bytes: bytes, json_bytes: bytes) -> dict[str, str]:
-    """SHA-256 of the two ranking files as they will be written, keyed by file name."""
-    return {CSV_NAME: sha256_hex(csv_bytes), JSON_NAME: sha256_hex(json_bytes)}
+    def __init__(self, archive_dir: Path, as_of: date, *, replace: bool, mode: int) -> None:
+        self.archive_dir = archive_dir
+        self.as_of = as_of
+        self.replace = replace
+        self.mode = mode
+        self.replaces: dict[str, str | None] | None = None
+        self._build: Path | None = None
+        self._hashes: dict[str, str] = {}
+        self._finished = False
 
+    @property
+    def entry(self) -> Path:
+        return self.archive_dir / self.as_of.isoformat()
 
-def current_user() -> str:
-    """The login name, or ``uid:<n>`` when there is none (cron in a bare container)."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return f"uid:{os.getuid()}"
+    def check(self) -> None:
+        if os.path.lexists(self.archive_dir):
+            check_directory(self.archive_dir, what="archive directory")
+        else:
+            check_directory(self.archive_dir.parent, what="archive's parent directory")
 
-
-def package_versions(names: Sequence[str] = PACKAGES) -> dict[str, str | None]:
-    """Installed distribution versions; None for one that is not installed."""
-    out: dict[str, str | None] = {}
-    for name in names:
+    def lock_dirs(self) -> Sequence[Path]:
         try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
+            self.archive_dir.mkdir(mode=DIR_MODE)
+            self.archive_dir.chmod(DIR_MODE)  # mkdir's mode is filtered by the umask
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise os_error(exc, self.archive_dir, "create the archive directory") from None
+        return [self.archive_dir]
+
+    def prepare(self) -> None:
+        recover(self.archive_dir)
+        entry = self.entry
+        if not os.path.lexists(entry):
+            return
+        found = week_dir(entry)
+        if found is None:
+            raise OutputError("is not an archive run; move it away", file=str(entry))
+        if not self.replace:
+            raise OutputError(
+                f"week {self.as_of} is already archived; pass --replace to rerun it",
+                file=str(entry),
+            )
+        try:
+            digest: str | None = sha256_hex((found / MANIFEST_NAME).read_bytes())
+        except OSError:
+            digest = None  # an incomplete older run: nothing to verify against
+        self.replaces = {"manifest_sha256": digest}
+
+    def write(self, name: str, chunks: Iterable[bytes]) -> str:
+        """Write ``name`` (ranking.csv or ranking.json) into the new run; return its SHA-256."""
+        if name not in (CSV_NAME, JSON_NAME) or name in self._hashes or self._finished:
+            raise ValueError(f"cannot stage {name} now")
+        self._hashes[name] = write_new(self._build_dir() / name, chunks, self.mode)
+        return self._hashes[name]
+
+    def finish(self, manifest: Mapping[str, Any]) -> None:
+        """Write the manifest (it must record the hashes written), with ``replaces``."""
+        if manifest.get("as_of") != self.as_of.isoformat():
+            raise ValueError("manifest as_of does not match the run's as_of")
+        recorded = {k: v.get("sha256") for k, v in dict(manifest.get("outputs", {})).items()}
+        if recorded != self._hashes or set(recorded) != {CSV_NAME, JSON_NAME}:
+            raise ValueError("manifest output hashes do not match the bytes being written")
+        full = dict(manifest) | ({"replaces": self.replaces} if self.replaces else {})
+        build = self._build_dir()
+        write_new(build / MANIFEST_NAME, [manifest_bytes(full)], self.mode)
+        sync(build)
+        sync(self.archive_dir)
+        self._finished = True
+
+    def seal(self) -> None:
+        if not self._finished:
+            raise ValueError(f"nothing was staged for the archive week {self.as_of}")
+
+    def publish(self) -> None:
+        assert self._build is not None
+        old = swap(self.entry, self._build)
+        self._build = None
+        newest = max(r.as_of for r in runs(self.archive_dir) if r.complete)
+        point_latest(self.archive_dir, newest.isoformat())
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)  # else the next run's recover() does
+
+    def discard(self) -> None:
+        if self._build is not None:
+            shutil.rmtree(self._build, ignore_errors=True)
+            self._build = None
+
+    def _build_dir(self) -> Path:
+        if self._build is None:
+            tag = f"{host_token()}-{os.getpid()}-{secrets.token_hex(4)}"
+            build = self.archive_dir / f".{self.as_of.isoformat()}.{tag}"
+            try:
+                build.mkdir(mode=DIR_MODE)
+                build.chmod(DIR_MODE)
+            except OSError as exc:
+                raise os_error(exc, build, "create the run directory") from None
+            self._build = build
+        return self._build
 
 
-def build_manifest(
-    *,
-    provenance_meta: Mapping[str, Any],
-    output_hashes: Mapping[str, str],
-    argv: Sequence[str],
-    now: datetime,
-) -> dict[str, Any]:
-    """The audit record of one run, from ``Provenance.meta()`` and the output hashes.
+def runs(archive_dir: Path) -> list[ArchiveRun]:
+    """Every dated run in the archive, oldest first (a symlink elsewhere is not a run)."""
+    try:
+        entries = list(archive_dir.iterdir())
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise os_error(exc, archive_dir, "list the archive") from None
+    found: list[ArchiveRun] = []
+    for entry in entries:
+        day = day_of(entry.name) if WEEK.match(entry.name) else None
+        held = week_dir(entry) if day is not None else None
+        if day is not None and held is not None:
+            found.append(ArchiveRun(day, entry, (held / MANIFEST_NAME).is_file()))
+    return sorted(found, key=lambda r: r.as_of)
 
-    ``provenance_meta["counts"]`` must hold read, ranked, rejected and skipped (or
-    blank_skipped); every other count is kept too. ``now`` must be timezone-aware. Raises
-    ValueError otherwise (a programming error, not bad data).
+
+def previous_run(archive_dir: Path, *, before: date) -> Path | None:
+    """The newest complete run strictly before ``before``, or None (a rerun skips itself)."""
+    earlier = [r for r in runs(archive_dir) if r.complete and r.as_of < before]
+    return earlier[-1].path if earlier else None
+
+
+def load_ranking(path: Path) -> Previous:
+    """Read a ranking CSV/JSON, or an archive run directory (its ranking.csv).
+
+    A run directory, or a file in one (a dated directory, or one with a manifest), is verified
+    against its manifest first: every file it names must have the SHA-256 recorded there, and
+    a run without one is refused (DataError, exit 65, naming the file). The as-of date comes
+    from the JSON meta or the run's date.
     """
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("now must be timezone-aware")
-    counts = dict(provenance_meta["counts"])
-    if "skipped" not in counts and "blank_skipped" in counts:
-        counts["skipped"] = counts["blank_skipped"]  # the name ``socprio rank`` uses
-    missing = [k for k in COUNT_KEYS if k not in counts]
-    if missing:
-        raise ValueError(f"provenance counts lack {', '.join(missing)}")
-    if set(output_hashes) != {CSV_NAME, JSON_NAME}:
-        raise ValueError(f"output_hashes must name exactly {CSV_NAME} and {JSON_NAME}")
-    config = provenance_meta["config"]
-    source = provenance_meta["input"]
-    return {
-        "manifest_version": MANIFEST_VERSION,
-        "marking": provenance_meta["marking"],
-        "tool": "socprio",
-        "tool_version": provenance_meta["tool_version"],
-        "as_of": provenance_meta["as_of"],
-        "created_utc": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "user": current_user(),
-        "command_line": shlex.join(argv),
-        "argv": list(argv),
-        "config": dict(config),
-        "input": {"path": source["path"], "sha256": source["sha256"], "counts": counts},
-        "python": {
-            "version": platform.python_version(),
-            "implementation": platform.python_implementation(),
-        },
-        "packages": package_versions(),
-        "outputs": {name: {"sha256": digest} for name, digest in sorted(output_hashes.items())},
-    }
+    if path.is_dir():
+        run_dir, name = path.resolve(), CSV_NAME
+    else:
+        resolved = path.resolve()
+        run_dir, name = resolved.parent, resolved.name
+        if day_of(run_dir.name) is None and not (run_dir / MANIFEST_NAME).exists():
+            return read_ranking(_read(path), source=str(path))
+    data = verify_run(run_dir, read=name)
+    assert data is not None
+    return read_ranking(data, source=str(run_dir / name), as_of=day_of(run_dir.name))
 
 
-def manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
-    """The manifest as written: indented UTF-8 JSON with a final newline."""
-    return (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+def _read(file: Path) -> bytes:
+    try:
+        return file.read_bytes()
+    except FileNotFoundError:
+        raise NoInputError("ranking file not found", file=str(file)) from None
+    except IsADirectoryError:
+        raise NoInputError("ranking path is a directory", file=str(file)) from None
+    except OSError as exc:
+        raise os_error(exc, file, "read the ranking") from None
 
 
 def write_run(
@@ -149,183 +255,52 @@ def write_run(
     json_bytes: bytes,
     manifest: Mapping[str, Any],
     mode: int,
+    replace: bool = False,
 ) -> Path:
-    """Archive one run under ``archive_dir/<as_of>/`` and point ``latest`` at the newest run.
-
-    Holds ``directory_lock(archive_dir)`` (LockedError, exit 75, when another run holds it).
-    A rerun for the same ``as_of`` replaces that directory's files only; other runs are never
-    touched. Returns the run directory.
-    """
-    _check_manifest(manifest, as_of=as_of, csv_bytes=csv_bytes, json_bytes=json_bytes)
-    _make_dir(archive_dir, follow=True)
-    with terminate_as_exit(), directory_lock(archive_dir):
-        sweep_stale_temps(archive_dir)
-        _remove_link_temps(archive_dir)
-        run_dir = archive_dir / as_of.isoformat()
-        _make_dir(run_dir, follow=False)
-        sweep_stale_temps(run_dir)
-        _unlink(run_dir / MANIFEST_NAME)  # the run is incomplete until the new manifest lands
-        atomic_write_bytes(run_dir / CSV_NAME, csv_bytes, mode=mode)
-        atomic_write_bytes(run_dir / JSON_NAME, json_bytes, mode=mode)
-        atomic_write_bytes(run_dir / MANIFEST_NAME, manifest_bytes(manifest), mode=mode)
-        newest = max(r.as_of for r in runs(archive_dir) if r.complete)
-        _point_latest(archive_dir, newest.isoformat())
-    return run_dir
-
-
-def _check_manifest(
-    manifest: Mapping[str, Any], *, as_of: date, csv_bytes: bytes, json_bytes: bytes
-) -> None:
-    """ValueError unless the manifest describes exactly these bytes and this date."""
-    if manifest.get("as_of") != as_of.isoformat():
-        raise ValueError("manifest as_of does not match the run's as_of")
-    recorded = {k: v.get("sha256") for k, v in dict(manifest.get("outputs", {})).items()}
-    if recorded != output_hashes(csv_bytes, json_bytes):
-        raise ValueError("manifest output hashes do not match the bytes being written")
-
-
-def _make_dir(path: Path, *, follow: bool) -> None:
-    """Create ``path`` with mode 0700 if missing; a file there, or (unless ``follow``) a
-    symlink, is an OutputError."""
-    if not follow and path.is_symlink():
-        raise OutputError("is a symlink, not a run directory", file=str(path))
-    try:
-        path.mkdir(mode=DIR_MODE)
-        path.chmod(DIR_MODE)  # mkdir's mode is filtered by the umask
-    except FileExistsError:
-        if not path.is_dir():
-            raise OutputError("exists and is not a directory", file=str(path)) from None
-    except OSError as exc:
-        raise os_error(exc, path, "create the archive directory") from None
-
-
-def _unlink(path: Path) -> None:
-    """Remove ``path`` if present and make the removal durable."""
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise os_error(exc, path, "remove the old manifest") from None
-    fsync_dir(path.parent)
-
-
-def _remove_link_temps(archive_dir: Path) -> None:
-    """Remove temp symlinks left by a killed run (call only while holding the lock)."""
-    for entry in archive_dir.glob(f"{_LINK_TEMP}*{TEMP_SUFFIX}"):
-        if entry.is_symlink():
-            with suppress(OSError):
-                entry.unlink()
-
-
-def _point_latest(archive_dir: Path, target: str) -> None:
-    """Make ``archive_dir/latest`` a symlink to ``target`` by an atomic rename."""
-    temp = archive_dir / f"{_LINK_TEMP}{secrets.token_hex(8)}{TEMP_SUFFIX}"
-    link = archive_dir / LATEST
-    try:
-        try:
-            temp.symlink_to(target)
-            temp.replace(link)
-        except BaseException:
-            with suppress(OSError):
-                temp.unlink()
-            raise
-        fsync_dir(archive_dir)
-    except OSError as exc:
-        raise os_error(exc, link, "update the latest pointer") from None
-
-
-def runs(archive_dir: Path) -> list[ArchiveRun]:
-    """Every dated run directory in the archive (not symlinks), oldest first."""
-    try:
-        entries = list(archive_dir.iterdir())
-    except FileNotFoundError:
-        return []
-    except OSError as exc:
-        raise os_error(exc, archive_dir, "list the archive") from None
-    found: list[ArchiveRun] = []
-    for entry in entries:
-        day = _parse_week(entry.name)
-        if day is None or entry.is_symlink() or not entry.is_dir():
-            continue
-        found.append(ArchiveRun(day, entry, (entry / MANIFEST_NAME).is_file()))
-    return sorted(found, key=lambda r: r.as_of)
-
-
-def _parse_week(name: str) -> date | None:
-    """The date of a ``YYYY-MM-DD`` directory name, else None."""
-    if not _WEEK.match(name):
-        return None
-    try:
-        return date.fromisoformat(name)
-    except ValueError:
-        return None
-
-
-def previous_run(archive_dir: Path, *, before: date) -> Path | None:
-    """The newest complete run strictly before ``before``, or None (a rerun skips itself)."""
-    earlier = [r for r in runs(archive_dir) if r.complete and r.as_of < before]
-    return earlier[-1].path if earlier else None
-
-
-def load_ranking(path: Path) -> Previous:
-    """Read a ranking CSV/JSON, or a run directory (its ranking.csv), for movement or diff.
-
-    The as-of date comes from the JSON meta or a ``YYYY-MM-DD`` directory name. A file named
-    in a sibling manifest must still have the hash recorded there (DataError if not).
-    """
-    file = path / CSV_NAME if path.is_dir() else path
-    try:
-        data = file.read_bytes()
-    except FileNotFoundError:
-        raise NoInputError("ranking file not found", file=str(file)) from None
-    except IsADirectoryError:
-        raise NoInputError("ranking path is a directory", file=str(file)) from None
-    except OSError as exc:
-        raise os_error(exc, file, "read the ranking") from None
-    _verify_against_manifest(file, data)
-    return read_ranking(data, source=str(file), as_of=_parse_week(file.parent.name))
-
-
-def _verify_against_manifest(file: Path, data: bytes) -> None:
-    """DataError when a sibling manifest records a different SHA-256 for ``file``."""
-    manifest = file.parent / MANIFEST_NAME
-    try:
-        doc = json.loads(manifest.read_bytes())
-    except FileNotFoundError:
-        return
-    except (OSError, ValueError):
-        raise DataError("archive manifest is unreadable", file=str(manifest)) from None
-    outputs = doc.get("outputs") if isinstance(doc, dict) else None
-    entry = outputs.get(file.name) if isinstance(outputs, dict) else None
-    if isinstance(entry, dict) and entry.get("sha256") != sha256_hex(data):
-        raise DataError(
-            f"{file.name} does not match the SHA-256 in {MANIFEST_NAME}: changed after archiving",
-            file=str(file),
-        )
+    """Archive one run under ``archive_dir/<as_of>`` on its own plan (lock, build, swap) and
+    point ``latest`` at the newest run. Returns ``archive_dir/<as_of>``."""
+    plan = OutputPlan()
+    week = plan.add(ArchiveWeek(archive_dir, as_of, replace=replace, mode=mode))
+    with plan.locked():
+        week.write(CSV_NAME, [csv_bytes])
+        week.write(JSON_NAME, [json_bytes])
+        week.finish(manifest)
+        plan.commit()
+    return week.entry
 
 
 def archive_ranking(
-    archive_dir: Path, a: Assessment, *, argv: Sequence[str], now: datetime | None = None
+    target: Path | ArchiveWeek,
+    a: Assessment,
+    *,
+    argv: Sequence[str],
+    replace: bool = False,
+    now: datetime | None = None,
 ) -> Path:
-    """Render the whole assessment as CSV and JSON and archive it with its manifest."""
-    from socprio.present.csvout import to_csv
-    from socprio.present.jsonout import to_json
-    from socprio.write.atomic import UTF8_BOM
+    """Render the whole assessment as CSV and JSON and archive it with its manifest.
 
-    csv_bytes = UTF8_BOM + to_csv(a).encode("utf-8")
-    json_bytes = to_json(a).encode("utf-8")
+    ``target`` is an ``ArchiveWeek`` declared on the caller's ``OutputPlan`` (staged here,
+    published by ``plan.commit()``), or an archive directory (then a plan of its own is
+    locked and committed here; ``replace`` allows rerunning an archived week).
+    """
+    if isinstance(target, Path):
+        plan = OutputPlan()
+        mode = a.config.output.mode
+        week = plan.add(ArchiveWeek(target, a.provenance.as_of, replace=replace, mode=mode))
+        with plan.locked():
+            archive_ranking(week, a, argv=argv, now=now)
+            plan.commit()
+        return week.entry
+    from socprio.present.csvout import csv_chunks
+    from socprio.present.jsonout import to_json
+
+    csv_sha = target.write(CSV_NAME, encode(csv_chunks(a), bom=True))
+    json_sha = target.write(JSON_NAME, encode(to_json(a)))
     manifest = build_manifest(
         provenance_meta=a.provenance.meta(),
-        output_hashes=output_hashes(csv_bytes, json_bytes),
+        output_hashes={CSV_NAME: csv_sha, JSON_NAME: json_sha},
         argv=list(argv),
         now=now or datetime.now(UTC),
     )
-    return write_run(
-        archive_dir,
-        as_of=a.provenance.as_of,
-        csv_bytes=csv_bytes,
-        json_bytes=json_bytes,
-        manifest=manifest,
-        mode=a.config.output.mode,
-    )
+    target.finish(manifest)
+    return target.entry

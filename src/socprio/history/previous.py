@@ -6,7 +6,6 @@ never its value (cron mails stderr).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -16,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from socprio.errors import DataError
+from socprio.history.jsonread import loads_capped
 from socprio.present.escape import unescape_cell
 from socprio.read.csvtable import decode, parse
 
@@ -84,10 +84,7 @@ def _from_csv(text: str, *, source: str, as_of: date | None) -> Previous:
 
 def _from_json(text: str, *, source: str, as_of: date | None) -> Previous:
     """The JSON export: ``{"meta": {...}, "groups": [...]}``, nested or flat per group."""
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataError("not valid JSON", file=source, line=exc.lineno, column=exc.colno) from None
+    doc = loads_capped(text, source=source)
     if not isinstance(doc, dict) or not isinstance(doc.get("groups"), list):
         raise DataError("not a socprio ranking: no top-level 'groups' list", file=source)
     meta = doc.get("meta", {})

@@ -12,7 +12,6 @@ import itertools
 import os
 import signal
 import stat
-import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -21,9 +20,10 @@ from pathlib import Path
 from types import FrameType
 
 from socprio.errors import IOFailure, LockedError, OutputError, SocprioError
+from socprio.write.owner import TEMP_PREFIX as TEMP_PREFIX
+from socprio.write.owner import TEMP_SUFFIX as TEMP_SUFFIX
+from socprio.write.owner import owned_name, owner_gone
 
-TEMP_PREFIX = ".socprio-"
-TEMP_SUFFIX = ".tmp"
 DEFAULT_MODE = 0o600
 LOCK_NAME = ".socprio.lock"
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -86,14 +86,25 @@ def atomic_write_chunks(path: Path, chunks: Iterable[bytes], *, mode: int = DEFA
     previous ``path`` is untouched. A symlink at ``path`` is replaced, not followed. Raises
     OutputError (73) when the file or its directory cannot be created, IOFailure (74) otherwise.
     """
-    parent = path.parent
     if path.is_dir():
         raise OutputError("cannot write the output: it is a directory", file=str(path))
+    install(write_temp(path, chunks, mode=mode), path)
+
+
+def create_temp(path: Path) -> tuple[int, Path]:
+    """Create a new, empty, 0600 temp file owned by this process beside ``path``."""
+    tmp = path.parent / owned_name()
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
-        fd, name = tempfile.mkstemp(dir=parent, prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX)
+        return os.open(tmp, flags, 0o600), tmp
     except OSError as exc:
         raise os_error(exc, path, "create a file in its directory") from None
-    tmp = Path(name)
+
+
+def write_temp(path: Path, chunks: Iterable[bytes], *, mode: int = DEFAULT_MODE) -> Path:
+    """Write ``chunks`` to a new temp file beside ``path``, fchmod it to ``mode`` and fsync it;
+    return the temp. On any failure the temp is removed and the error mapped (73 / 74)."""
+    fd, tmp = create_temp(path)
     try:
         try:
             for data in chunks:
@@ -102,6 +113,19 @@ def atomic_write_chunks(path: Path, chunks: Iterable[bytes], *, mode: int = DEFA
             os.fsync(fd)
         finally:
             os.close(fd)
+    except BaseException as exc:
+        with suppress(OSError):
+            tmp.unlink()
+        if isinstance(exc, OSError):
+            raise os_error(exc, path, "write the output") from None
+        raise
+    return tmp
+
+
+def install(tmp: Path, path: Path) -> None:
+    """Rename the synced temp ``tmp`` over ``path`` and fsync the directory. On a failed rename
+    the temp is removed and ``path`` is untouched."""
+    try:
         tmp.replace(path)
     except BaseException as exc:
         with suppress(OSError):
@@ -110,7 +134,7 @@ def atomic_write_chunks(path: Path, chunks: Iterable[bytes], *, mode: int = DEFA
             raise os_error(exc, path, "write the output") from None
         raise
     try:
-        fsync_dir(parent)
+        fsync_dir(path.parent)
     except OSError as exc:
         raise os_error(exc, path, "sync the directory after writing the output") from None
 
@@ -153,10 +177,12 @@ def directory_lock(directory: Path) -> Iterator[None]:
 
 
 def sweep_stale_temps(directory: Path, *, older_than_s: float = 3600) -> list[Path]:
-    """Remove our own regular ``.socprio-*.tmp`` files older than ``older_than_s``; return them.
+    """Remove our own orphaned regular ``.socprio-*.tmp`` files; return them.
 
-    Call it only while holding ``directory_lock``. Best effort: a file that vanishes or cannot
-    be removed is skipped. Files owned by another user are left alone.
+    A temp whose name says its owner ran on this host and boot and is gone is removed at once,
+    whatever its age; a live owner's temp, or one from another host, is never removed; a legacy
+    temp with no owner in its name is removed when older than ``older_than_s``. Files of
+    another user are left alone. Best effort: a file that vanishes or resists is skipped.
     """
     cutoff = time.time() - older_than_s
     try:
@@ -167,13 +193,12 @@ def sweep_stale_temps(directory: Path, *, older_than_s: float = 3600) -> list[Pa
     for entry in sorted(entries):
         if not (entry.name.startswith(TEMP_PREFIX) and entry.name.endswith(TEMP_SUFFIX)):
             continue
+        gone = owner_gone(entry.name)
         try:
             info = entry.lstat()
-            if (
-                not stat.S_ISREG(info.st_mode)
-                or info.st_uid != os.geteuid()
-                or info.st_mtime > cutoff
-            ):
+            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or gone is False:
+                continue
+            if gone is None and info.st_mtime > cutoff:
                 continue
             entry.unlink()
         except OSError:

@@ -5,28 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from socprio.write.atomic import (
-    atomic_write_bytes,
-    atomic_write_text,
-    directory_lock,
-    sweep_stale_temps,
-    terminate_as_exit,
-)
+from socprio.write.plan import OutputPlan
 
 
 def write_output(
     path: Path, data: bytes | str | Iterable[str], *, mode: int, bom: bool = False
 ) -> None:
-    """Atomically replace ``path`` under an exclusive lock on its directory.
+    """Atomically replace ``path`` under an exclusive lock on its directory (a one-target
+    ``OutputPlan``; a run with several outputs should declare them all on one plan).
 
     ``data`` is bytes (written as they are) or text, whole or in chunks (UTF-8, with a BOM
     when ``bom``). A concurrent run gets LockedError (75) and touches nothing; on any failure,
-    SIGTERM included, the previous file is intact and no temporary file is left.
+    SIGTERM included, the previous file is intact and no temporary file is left. A device,
+    FIFO or descriptor alias (``/dev/null``, ``/dev/stdout``) is written through, never
+    replaced; another special file is refused (73).
     """
-    directory = path.parent if str(path.parent) else Path()
-    with terminate_as_exit(), directory_lock(directory):
-        sweep_stale_temps(directory)
-        if isinstance(data, bytes):
-            atomic_write_bytes(path, data, mode=mode)
-        else:
-            atomic_write_text(path, data, mode=mode, bom=bom)
+    plan = OutputPlan()
+    target = plan.file(path, mode=mode)
+    with plan.locked():
+        plan.stage(target, data, bom=bom)
+        plan.commit()
