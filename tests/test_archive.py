@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from socprio.present.exports import to_csv, to_json
 
 from conftest import AS_OF, rows_to_records, sample_rows
 from socprio import __version__
@@ -38,7 +39,6 @@ from socprio.history.archive import (
 )
 from socprio.history.movement import diff, movement
 from socprio.pipeline.frame import Provenance, compute, summary
-from socprio.present.exports import to_csv, to_json
 from socprio.write import atomic as safeio
 from test_history import (
     WEEK1,

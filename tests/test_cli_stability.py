@@ -18,11 +18,10 @@ import pytest
 from rich.cells import cell_len
 from typer.testing import CliRunner
 
-from socprio.cli.app import _assess, _config, app
-from socprio.config.load import load_config
-from socprio.pipeline.frame import STABILITY_COLUMNS, STABILITY_FLAGS, compute
-from socprio.read.input import read_input
-from socprio.validate.table import validate_table
+from socprio import Flag, assess, load_config
+from socprio.cli.app import app
+from socprio.cli.options import progress_bar
+from socprio.pipeline.frame import STABILITY_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data" / "ocgs.csv"
@@ -30,6 +29,7 @@ CONFIG = ROOT / "config" / "scoring.yaml"
 DAY = date(2026, 11, 23)
 AS_OF = ["--as-of", DAY.isoformat()]
 DRAWS = ["--stability", "200", "--seed", "1"]
+STABILITY_FLAGS = (Flag.UNSTABLE.value, Flag.DISAGREE.value)  # after the review flags
 
 runner = CliRunner()
 
@@ -197,26 +197,38 @@ class _Terminal(io.StringIO):
 def test_progress_bar_only_on_a_terminal_and_never_changes_the_result(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    loaded = _config(None)
-    data = read_input(str(SAMPLE), encoding="utf-8", delimiter=",")
-    records = validate_table(data.table, loaded.config, as_of=DAY).records
-    result = compute(records, loaded.config, as_of=DAY)
-    plain, _ = _assess(result, loaded, draws=50, seed=2, quiet=False)
+    loaded = load_config(None)
+
+    def draws(quiet: bool) -> Any:
+        stab = assess(
+            SAMPLE, loaded, as_of=DAY, draws=50, seed=2, progress=progress_bar(50, quiet=quiet)
+        ).stability
+        assert stab is not None
+        return stab
+
+    plain = draws(quiet=False)  # pytest's stderr is no terminal
+    assert progress_bar(50, quiet=False) is None
     terminal = _Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
-    shown, _ = _assess(result, loaded, draws=50, seed=2, quiet=False)
+    shown = draws(quiet=False)
     assert terminal.getvalue()  # the bar was drawn on (fake) stderr
     quiet_terminal = _Terminal()
     monkeypatch.setattr(sys, "stderr", quiet_terminal)
-    silent, _ = _assess(result, loaded, draws=50, seed=2, quiet=True)
+    assert progress_bar(50, quiet=True) is None
+    assert progress_bar(0, quiet=False) is None  # no draws, no bar
+    silent = draws(quiet=True)
     assert quiet_terminal.getvalue() == ""
-    assert plain is not None and shown is not None and silent is not None
     for stab in (shown, silent):
         assert stab.rank_p5.tolist() == plain.rank_p5.tolist()
         assert stab.p_top_k.tolist() == plain.p_top_k.tolist()
 
 
-@pytest.mark.parametrize("args", [("--stability", "-1"), ("--seed", "-3")])
+def test_draws_and_stability_are_one_option() -> None:
+    by_draws = ok("rank", str(SAMPLE), *AS_OF, "-f", "csv", "-q", "--draws", "200", "--seed", "1")
+    assert by_draws == ok("rank", str(SAMPLE), *AS_OF, "-f", "csv", "-q", *DRAWS)
+
+
+@pytest.mark.parametrize("args", [("--stability", "-1"), ("--draws", "-1"), ("--seed", "-3")])
 def test_bad_stability_options_are_usage_errors(args: tuple[str, str]) -> None:
     code, _, err = run("rank", str(SAMPLE), *AS_OF, *args)
     assert code == 2 and err.strip()

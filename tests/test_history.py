@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from socprio.present.exports import to_csv
 
 from socprio.config.load import load_config
 from socprio.errors import DataError
@@ -36,7 +37,6 @@ from socprio.history.movement import (
 )
 from socprio.pipeline.frame import Provenance
 from socprio.present.escape import TRIGGERS, escape_cell
-from socprio.present.exports import to_csv
 
 DATA = Path(__file__).parent / "data" / "history"
 MARKING = "OFFICIAL-SENSITIVE"

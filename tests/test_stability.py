@@ -6,6 +6,7 @@ recomputation (a plain Python loop with ``sorted``), never a hard-coded result.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date
@@ -13,30 +14,24 @@ from typing import Any
 
 import numpy as np
 import pytest
+import yaml
 
+from socprio import Assessment, Flag, assess
 from socprio.config.load import load_config, parse_config
-from socprio.config.models import Config
+from socprio.config.models import Config, LoadedConfig
 from socprio.core.matrix import FactorMatrix, build_matrix
-from socprio.core.ranking import SCORE_DECIMALS, Ranking, rank, rounded, sub_band
+from socprio.core.ranking import Ranking, rank, rounded, sub_band
 from socprio.core.scoring import Scores, score
 from socprio.core.stability import (
     Stability,
     WeightSensitivity,
-    _baseline,
-    _effective,
     one_at_a_time,
     percentile_index,
     second_opinion,
     stability,
 )
-from socprio.pipeline.frame import (
-    OPINION_COLUMNS,
-    STABILITY_COLUMNS,
-    RankRun,
-    compute,
-    with_stability,
-)
-from socprio.sample.generate import generate_rows
+from socprio.pipeline.frame import OPINION_COLUMNS, STABILITY_COLUMNS
+from socprio.sample.generate import generate_rows, write_csv
 from socprio.validate.records import RecordBase, build_record_model
 
 AS_OF = date(2026, 11, 23)
@@ -332,70 +327,111 @@ def test_without_a_harm_group_the_first_group_is_the_harm_view(
 
 def test_draw_scores_are_printed_exactly_as_the_main_ranking_rounds(run: Run) -> None:
     """Float noise just under a printed .x5 (e.g. 64.94999...) is settled first, as in
-    ``ranking.rounded``, so a draw never prints (or bands) a score differently."""
-    base = _baseline(run.s, run.r, run.cfg)
-    noisy = np.array([0.6495, 0.6495 - 1e-15, 0.6495 + 1e-15, 0.40049999999999997, 0.125])
-    design = np.zeros((len(noisy), base.design.shape[1]))
-    design[:, 0] = noisy
-    crafted = replace(
-        base,
-        design=design,
-        floor=np.full(len(noisy), len(run.r.labels) - 1, dtype=base.dtype),
+    ``ranking.rounded``, so a draw never prints (or bands, or orders) a score differently.
+
+    Five groups whose only weighted value is ``noisy``, under one weight of 1: every draw
+    is the baseline, so a score printed differently would move a group or its band."""
+    noisy = np.array([0.6495 - 1e-15, 0.6495, 0.6495 + 1e-15, 0.40049999999999997, 0.125])
+    n = len(noisy)
+    m = replace(
+        run.m,
+        group_id=np.array([f"OCG-{i + 1:04d}" for i in range(n)]),
+        raw=run.m.raw[:n],
+        principal=run.m.principal[:n],
+        secondary=run.m.secondary[:n],
+        status=np.full(n, "active"),
+        lro_assigned=np.ones(n, dtype=bool),
+        confidence=np.zeros(n, dtype=np.int64),
+        last_review=np.full(n, np.datetime64(AS_OF, "D")),
+        last_disruption=np.full(n, np.datetime64("NaT", "D")),
     )
-    weights = np.zeros((1, design.shape[1]))
-    weights[0, 0] = 1.0
-    effective, printed = _effective(crafted, weights)
-    expected = rounded(100.0 * noisy)
-    np.testing.assert_array_equal(printed[0] / 10**SCORE_DECIMALS, expected)
-    np.testing.assert_array_equal(effective[0], sub_band(expected, run.cfg))
+    total = 100.0 * noisy
+    group_points = np.zeros((n, len(run.s.groups)))
+    group_points[:, 0] = total
+    s = replace(
+        run.s,
+        normalised=run.s.normalised[:n],
+        known=np.ones_like(run.s.known[:n]),
+        weighted=run.s.weighted[:1],
+        weights=np.array([1.0]),
+        design=noisy[:, None],
+        contributions=total[:, None],
+        group_points=group_points,
+        total=total,
+        score_min=total,
+        score_max=total,
+        coverage=np.ones(n),
+    )
+    cfg = _with(run.cfg, concentration=1.0)
+    cfg = cfg.model_copy(update={"overrides": ()})
+    r = rank(m, s, cfg, as_of=AS_OF)
+    printed = rounded(total)
+    assert printed[0] == printed[1] == printed[2]  # three ties, the noisiest first
+    np.testing.assert_array_equal(r.rank, np.argsort(np.argsort(-printed, kind="stable")) + 1)
+    st = stability(m, s, r, cfg, draws=5, seed=1)
+    np.testing.assert_array_equal(st.rank_p5, r.rank)
+    np.testing.assert_array_equal(st.rank_p95, r.rank)
+    assert (st.p_same_band == 1.0).all()
+    np.testing.assert_array_equal(r.effective, sub_band(printed, cfg))
 
 
 # --- the export columns ----------------------------------------------------------------------
 
 
+def _source(cfg: Config, *, groups: int) -> bytes:
+    out = io.StringIO()
+    write_csv(generate_rows(cfg, groups=groups, seed=11, as_of=AS_OF), out)
+    return out.getvalue().encode("utf-8")
+
+
+def _loaded_with(tmp_path: Any, **settings: Any) -> LoadedConfig:
+    """The default config with some stability settings changed, as a config file."""
+    data = load_config(None).config.model_dump(mode="json")
+    data["stability"].update(settings)
+    path = tmp_path / "scoring.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return load_config(path)
+
+
 @pytest.fixture(scope="module")
-def rank_run(default: Config, records: list[RecordBase]) -> RankRun:
-    return compute(records, default, as_of=AS_OF)
+def flagged(default: Config, tmp_path_factory: pytest.TempPathFactory) -> Assessment:
+    """An assessment with the draws, under settings that raise UNSTABLE and DISAGREE often."""
+    loaded = _loaded_with(tmp_path_factory.mktemp("cfg"), unstable_share=0.0, disagree_places=3)
+    return assess(_source(default, groups=170), loaded, as_of=AS_OF, draws=40, seed=4)
 
 
-def test_with_stability_adds_columns_after_score_band_and_flags_in_order(
-    rank_run: RankRun,
-) -> None:
-    m, s, r, frame = rank_run.matrix, rank_run.scores, rank_run.ranking, rank_run.frame
-    cfg = load_config(None).config
-    st = stability(m, s, r, cfg, draws=40, seed=4)
-    so = second_opinion(m, s, r, cfg)
-    first, second = (int(i) for i in r.order[:2])  # rank 1 and 2
-    st = replace(st, unstable=np.isin(np.arange(len(m)), [first, second]))
-    so = replace(so, disagree=np.isin(np.arange(len(m)), [second]))
-    out = with_stability(rank_run.frame, rank_run, st, so)
-    columns = list(out.columns)
+def test_draws_add_columns_after_score_band_and_flags_in_order(flagged: Assessment) -> None:
+    a = flagged
+    plain = assess(_source(a.config, groups=170), a.provenance.config, as_of=AS_OF)
+    st, so, order = a.stability, a.opinion, a.ranking.order
+    assert st is not None
+    columns = list(a.table.columns)
     at = columns.index("score_band") + 1
     assert columns[at : at + 6] == [*STABILITY_COLUMNS, *OPINION_COLUMNS]
-    assert len(columns) == len(frame.columns) + 6
-    rows = r.order
-    np.testing.assert_array_equal(out["rank_p5"], st.rank_p5[rows])
-    np.testing.assert_array_equal(out["attribute_rank"], so.attribute_rank[rows])
-    review = frame["flags"].tolist()
+    assert len(columns) == len(plain.table.columns) + len(STABILITY_COLUMNS)
+    assert not set(STABILITY_COLUMNS) & set(plain.table.columns)
+    np.testing.assert_array_equal(a.table["rank_p5"], st.rank_p5[order])
+    np.testing.assert_array_equal(a.table["p_same_band"], st.p_same_band[order])
+    np.testing.assert_array_equal(a.table["attribute_rank"], so.attribute_rank[order])
+    unstable, disagree = st.unstable[order], so.disagree[order]
+    assert unstable.any() and disagree.any() and not disagree.all()
+    flags = list(Flag)
+    np.testing.assert_array_equal(a.flags[:, flags.index(Flag.UNSTABLE)], unstable)
+    np.testing.assert_array_equal(a.flags[:, flags.index(Flag.DISAGREE)], disagree)
+    # the draws add UNSTABLE after the review flags (and DISAGREE, always computed, last)
+    review = plain.table["flags"].tolist()
     expected = [
-        ";".join([*([f] if f else []), *extra])
-        for f, extra in zip(
-            review, [["UNSTABLE"], ["UNSTABLE", "DISAGREE"]] + [[]] * (len(review) - 2), strict=True
+        ";".join([*(f for f in base.split(";") if f and f != "DISAGREE"), *extra])
+        for base, extra in zip(
+            review,
+            [
+                [*(["UNSTABLE"] if u else []), *(["DISAGREE"] if d else [])]
+                for u, d in zip(unstable, disagree, strict=True)
+            ],
+            strict=True,
         )
     ]
-    assert out["flags"].tolist() == expected
-    again = with_stability(out, rank_run, st, so)
-    assert again.equals(out)  # idempotent: no duplicated columns or flags
-    plain = with_stability(
-        rank_run.frame, rank_run, None, replace(so, disagree=np.zeros_like(so.disagree))
-    )
-    assert not set(STABILITY_COLUMNS) & set(plain.columns)
-    assert plain["flags"].tolist() == review
-    assert "harm_rank" not in frame  # the input is untouched
-
-
-def test_with_stability_refuses_a_frame_in_another_order(rank_run: RankRun) -> None:
-    m, s, r = rank_run.matrix, rank_run.scores, rank_run.ranking
-    so = second_opinion(m, s, r, load_config(None).config)
-    with pytest.raises(ValueError, match="rank order"):
-        with_stability(rank_run.frame.iloc[::-1], rank_run, None, so)
+    assert a.table["flags"].tolist() == expected
+    assert not plain.flags[:, flags.index(Flag.UNSTABLE)].any()
+    np.testing.assert_array_equal(plain.flags[:, flags.index(Flag.DISAGREE)], disagree)
+    assert plain.table["group_id"].tolist() == a.table["group_id"].tolist()  # same order

@@ -1,0 +1,105 @@
+"""The CSV export: byte-identical, CRLF, formula-safe, numbers numeric, marking on every row."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import assess_file, rows_csv
+from render_inputs import tricky_csv, tricky_rows
+from socprio import Assessment
+from socprio.config.models import Config, LoadedConfig
+from socprio.core.ranking import rounded
+from socprio.present.csvout import csv_chunks, to_csv
+from socprio.present.escape import TRIGGERS, escape_cell
+
+
+@pytest.fixture(scope="module")
+def a(cfg: Config, loaded: LoadedConfig) -> Assessment:
+    return assess_file(tricky_csv(cfg), loaded)
+
+
+@pytest.fixture(scope="module")
+def text(a: Assessment) -> str:
+    return to_csv(a)
+
+
+def _parse(text: str) -> tuple[list[str], list[list[str]]]:
+    header, *body = csv.reader(io.StringIO(text, newline=""))
+    return header, body
+
+
+def test_two_runs_and_any_input_order_give_identical_bytes(
+    cfg: Config, loaded: LoadedConfig, text: str
+) -> None:
+    assert to_csv(assess_file(tricky_csv(cfg), loaded)) == text
+    shuffled = tricky_rows(cfg)
+    random.Random(2).shuffle(shuffled)
+    assert to_csv(assess_file(rows_csv(shuffled), loaded)) == text
+
+
+def test_chunks_join_to_the_whole_csv(a: Assessment, text: str) -> None:
+    assert "".join(csv_chunks(a)) == text
+
+
+def test_csv_is_crlf_with_formula_triggers_escaped(a: Assessment, text: str) -> None:
+    header, body = _parse(text)
+    again = io.StringIO()
+    csv.writer(again, lineterminator="\r\n").writerows([header, *body])
+    assert again.getvalue() == text  # every record ends CRLF (a quoted note may hold an LF)
+    assert len(body) == len(a.table)
+    for line in [header, *body]:
+        assert len(line) == len(header)
+        for cell in line:
+            assert cell[:1] not in TRIGGERS, cell
+    assert header[-1] == "marking"
+    assert {r[-1] for r in body} == {escape_cell(a.config.marking)}
+    codenames = [r[header.index("codename")] for r in body]
+    assert codenames == [escape_cell(c) for c in a.table["codename"]]
+    assert {"'=SUM(A1)", "'+44 20", "'-dash", "'@cmd", "'＝full", "''=x", "'-"} <= set(codenames)
+    assert "a|pipe" in codenames  # nothing else changes
+
+
+def test_csv_numbers_stay_numeric(a: Assessment, text: str) -> None:
+    header, body = _parse(text)
+    column = {name: [r[header.index(name)] for r in body] for name in header}
+    scores = [float(v) for v in column["score"]]
+    assert scores == rounded(a.table["score"].to_numpy()).tolist()
+    assert [int(v) for v in column["rank"]] == a.table["rank"].tolist()
+    for name in header:
+        if name.endswith(("_points", "_value")) or name in ("score_min", "score_max", "coverage"):
+            assert all(not v.startswith("'") for v in column[name])
+            [float(v) for v in column[name]]
+
+
+def test_csv_escapes_every_text_cell_and_header_whatever_the_trigger(a: Assessment) -> None:
+    frame = a.table.head(len(TRIGGERS)).copy()
+    triggers = sorted(TRIGGERS)
+    frame["codename"] = [f"{t}x" for t in triggers]
+    frame["lead_force"] = [f"{t}force" for t in triggers]
+    frame["=evil"] = "plain"
+    before = frame.copy()
+    header, body = _parse(to_csv(dataclasses.replace(a, table=frame)))
+    assert "'=evil" in header
+    assert [r[header.index("codename")] for r in body] == [f"'{t}x" for t in triggers]
+    assert [r[header.index("lead_force")] for r in body] == [f"'{t}force" for t in triggers]
+    pd.testing.assert_frame_equal(frame, before)  # exports never round or edit the table
+
+
+def test_csv_of_a_view_holds_only_its_rows(a: Assessment) -> None:
+    view = a.select(top=7)
+    header, body = _parse(to_csv(view))
+    assert [r[header.index("group_id")] for r in body] == a.table["group_id"].head(7).tolist()
+
+
+def test_input_has_ties_and_triggers(a: Assessment) -> None:
+    """Guards the input above: without ties or triggers the export tests would prove little."""
+    assert sum(str(c)[:1] in TRIGGERS for c in a.table["codename"]) >= 8
+    printed = rounded(a.scores.total[a.ranking.order])
+    assert (np.diff(printed) == 0).any()

@@ -1,0 +1,93 @@
+"""The JSON export: provenance in ``meta``, and every group's breakdown summing to its score."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from typing import Any
+
+import numpy as np
+import pytest
+
+from conftest import AS_OF, assess_file, rows_csv
+from render_inputs import tricky_rows
+from socprio import Assessment, __version__
+from socprio.config.models import Config, LoadedConfig
+from socprio.core.ranking import rounded
+from socprio.present.jsonout import to_json
+
+
+@pytest.fixture(scope="module")
+def source(cfg: Config) -> bytes:
+    return rows_csv(tricky_rows(cfg))
+
+
+@pytest.fixture(scope="module")
+def a(source: bytes, loaded: LoadedConfig) -> Assessment:
+    return assess_file(source, loaded)
+
+
+@pytest.fixture(scope="module")
+def doc(a: Assessment) -> dict[str, Any]:
+    parsed: dict[str, Any] = json.loads(to_json(a))
+    return parsed
+
+
+def test_two_runs_and_any_input_order_give_identical_json(
+    cfg: Config, loaded: LoadedConfig, source: bytes, a: Assessment
+) -> None:
+    text = to_json(a)
+    assert to_json(assess_file(source, loaded)) == text
+    shuffled = tricky_rows(cfg)
+    random.Random(2).shuffle(shuffled)
+    other = rows_csv(shuffled)
+    again = to_json(assess_file(other, loaded))
+    # only the input's own hash differs: the shuffled file is other bytes
+    sha, other_sha = hashlib.sha256(source).hexdigest(), hashlib.sha256(other).hexdigest()
+    assert sha != other_sha
+    assert again.replace(other_sha, sha) == text
+
+
+def test_json_has_provenance_and_contributions_that_sum_to_the_score(
+    cfg: Config, loaded: LoadedConfig, source: bytes, a: Assessment, doc: dict[str, Any]
+) -> None:
+    meta = doc["meta"]
+    assert meta["tool"] == "socprio"
+    assert meta["tool_version"] == __version__
+    assert meta["marking"] == cfg.marking
+    assert meta["config"]["path"] == loaded.path
+    assert meta["config"]["sha256"] == loaded.sha256
+    assert meta["input"]["sha256"] == hashlib.sha256(source).hexdigest()
+    assert meta["as_of"] == AS_OF.isoformat()
+    assert meta["counts"]["ranked"] == len(a.ranking.order)
+    assert meta["counts"] == a.provenance.counts.to_dict()
+    assert meta["summary"] == a.summary()
+    assert "stability" not in meta and "movement" not in meta
+    groups = doc["groups"]
+    assert [g["group_id"] for g in groups] == a.table["group_id"].tolist()
+    weighted = cfg.weighted_factors
+    slack = 0.05 + 0.005 * len(weighted) + 1e-9  # score to 0.1, points to 0.01
+    for g, total in zip(groups, a.table["score"], strict=True):
+        assert g["score"] == float(rounded(np.array([total]))[0])
+        points = [g["factors"][f]["points"] for f in weighted]
+        assert abs(sum(points) - g["score"]) <= slack
+        assert abs(sum(g["group_points"].values()) - g["score"]) <= 0.05 + 0.005 * len(cfg.groups)
+        assert set(g["factors"]) == set(cfg.factors)
+        unweighted = [f for f in cfg.factors if f not in weighted]
+        assert all(g["factors"][f]["points"] is None for f in unweighted)
+    assert sum(g["factors"][f]["weight"] for f in weighted) == pytest.approx(1, abs=1e-5)
+
+
+def test_json_lists_and_second_opinion_per_group(a: Assessment, doc: dict[str, Any]) -> None:
+    for g, row in zip(doc["groups"], a.table.to_dict(orient="records"), strict=True):
+        assert g["flags"] == [f for f in row["flags"].split(";") if f]
+        assert g["lro_assigned"] == (row["lro_assigned"] == "yes")
+        assert (g["harm_rank"], g["attribute_rank"]) == (row["harm_rank"], row["attribute_rank"])
+        assert "rank_p5" not in g and "movement" not in g  # no draws, no previous run
+
+
+def test_json_keeps_codenames_and_notes_verbatim(a: Assessment, doc: dict[str, Any]) -> None:
+    """JSON is not a spreadsheet: nothing is formula-escaped."""
+    assert [g["codename"] for g in doc["groups"]] == a.table["codename"].tolist()
+    assert '=HYPERLINK("x")\n@note\t+1' in {g["notes"] for g in doc["groups"]}
