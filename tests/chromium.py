@@ -106,14 +106,11 @@ def screenshot(
 def readme_screenshot(png_path: Path, *, top: int = 20) -> None:
     """Render the tasking pack of the shipped sample (top ``top``) and screenshot its first
     screen for the README: ``python tests/chromium.py docs/images/tasking-pack.png``."""
+    import contextlib
     from datetime import date
 
-    from socprio import __version__
-    from socprio.config.load import load_config
-    from socprio.pipeline.frame import Provenance, compute, summary
+    from socprio import assess, load_config
     from socprio.present.pack import pack_html
-    from socprio.read.input import read_input
-    from socprio.validate.table import validate_table
 
     binary = find_or_install_chromium()
     if binary is None:
@@ -121,14 +118,9 @@ def readme_screenshot(png_path: Path, *, top: int = 20) -> None:
             f"chromium is not installed and could not be installed: {install_problem()}"
         )
     root = Path(__file__).resolve().parents[1]
-    as_of = date(2026, 11, 23)
-    loaded = load_config(None)
-    data = read_input(str(root / "sample_data" / "ocgs.csv"))
-    valid = validate_table(data.table, loaded.config, as_of=as_of)
-    run = compute(valid.records, loaded.config, as_of=as_of)
-    counts = {"read": valid.read, "ranked": len(run.ranking.order)}
-    prov = Provenance(__version__, loaded, "sample_data/ocgs.csv", data.sha256, as_of, counts)
-    page = pack_html(run.frame, prov, summary(run.frame), loaded.config, top=top)
+    with contextlib.chdir(root):  # the pack names its input as given: sample_data/ocgs.csv
+        a = assess("sample_data/ocgs.csv", load_config(None), as_of=date(2026, 11, 23))
+    page = pack_html(a, top=top)
     with tempfile.TemporaryDirectory(prefix="socprio-pack-") as tmp:
         html_path = Path(tmp) / "pack.html"
         html_path.write_text(page, encoding="utf-8")

@@ -17,9 +17,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from socprio.present.exports import to_csv, to_json
 
-from conftest import AS_OF, rows_to_records, sample_rows
+from conftest import assess_file, rows_csv
 from socprio import __version__
 from socprio.config.load import load_config
 from socprio.config.models import FactorType, LoadedConfig
@@ -30,6 +29,7 @@ from socprio.history.archive import (
     JSON_NAME,
     LATEST,
     MANIFEST_NAME,
+    archive_ranking,
     build_manifest,
     load_ranking,
     output_hashes,
@@ -37,8 +37,10 @@ from socprio.history.archive import (
     runs,
     write_run,
 )
-from socprio.history.movement import diff, movement
-from socprio.pipeline.frame import Provenance, compute, summary
+from socprio.history.diff import diff
+from socprio.history.movement import movement
+from socprio.pipeline.result import Counts, Provenance
+from socprio.sample.generate import generate_rows
 from socprio.write import atomic as safeio
 from test_history import (
     WEEK1,
@@ -57,7 +59,9 @@ SRC = Path(safeio.__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 23, 6, 30, tzinfo=UTC)
 ARGV = ["socprio", "rank", "ocgs.csv", "--archive", "archive dir"]
 SHA0 = "0" * 64
-COUNTS = {"read": 9, "ranked": 7, "rejected": 1, "skipped": 1}
+COUNTS = Counts(
+    read=9, valid=7, rejected=1, blank_skipped=1, ranked=7, active=7, dormant=0, archived=0
+)
 
 # Child: hold the archive's directory lock until stdin closes.
 LOCKER = """
@@ -87,7 +91,7 @@ def provenance(input_file: Path, as_of: date) -> Provenance:
         input_path=str(input_file),
         input_sha256=sha256_file(input_file),
         as_of=as_of,
-        counts=dict(COUNTS),
+        counts=COUNTS,
     )
 
 
@@ -233,7 +237,7 @@ def test_manifest_records_the_audit_fields(archived: Path) -> None:
     assert set(manifest["packages"]) >= {"typer", "pydantic", "pyyaml", "rich", "pandas", "numpy"}
     assert manifest["argv"] == ARGV
     assert manifest["command_line"] == "socprio rank ocgs.csv --archive 'archive dir'"
-    assert manifest["input"]["counts"] == COUNTS
+    assert manifest["input"]["counts"] == COUNTS.to_dict() | {"skipped": COUNTS.blank_skipped}
 
 
 def test_build_manifest_checks_its_inputs(
@@ -451,13 +455,15 @@ def expected_tags(before: pd.DataFrame, after: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def test_three_weekly_runs_of_the_real_pipeline(
-    tmp_path: Path, loaded: LoadedConfig, input_file: Path
-) -> None:
+def test_three_weekly_runs_of_the_real_pipeline(tmp_path: Path, loaded: LoadedConfig) -> None:
+    """What ``socprio rank INPUT --archive DIR`` does each week: assess against the archive's
+    previous run, then archive the assessment."""
     cfg = loaded.config
-    pool = sample_rows(cfg, groups=40, seed=11, dormant=0, archived=0)
+    generated = generate_rows(cfg, groups=40, seed=11, as_of=WEEKS[0], dormant=0, archived=0)
+    header = next(generated)
+    pool = [dict(zip(header, row, strict=True)) for row in generated]
     weeks = [pool[:30], pool[3:33], pool[:3] + pool[6:33]]  # 3 leave and 3 enter each week
-    first = compute(rows_to_records(cfg, weeks[0]), cfg, as_of=AS_OF).frame
+    first = assess_file(rows_csv(weeks[0]), loaded, as_of=WEEKS[0]).table
     stays = first["group_id"].isin([row["group_id"] for row in pool[6:30]])  # in every week
     low = first[stays & (first["band"].str[0] != "1")].iloc[-1]["group_id"]
     ordinal = [n for n, f in cfg.factors.items() if f.type is FactorType.ORDINAL]
@@ -469,28 +475,12 @@ def test_three_weekly_runs_of_the_real_pipeline(
     archive_dir = tmp_path / "archive"
     frames: list[pd.DataFrame] = []
     for rows, as_of in zip(weeks, WEEKS, strict=True):
-        frame = compute(rows_to_records(cfg, rows), cfg, as_of=AS_OF).frame
         before = previous_run(archive_dir, before=as_of)
-        moved = frame if before is None else movement(frame, load_ranking(before)).frame
-        counts = {"read": len(rows), "rejected": 0, "blank_skipped": 0, "ranked": len(frame)}
-        prov = Provenance(__version__, loaded, str(input_file), SHA0, as_of, counts)
-        csv_bytes = b"\xef\xbb\xbf" + to_csv(moved, prov).encode("utf-8")
-        json_bytes = to_json(moved, prov, summary(moved), cfg).encode("utf-8")
-        manifest = build_manifest(
-            provenance_meta=prov.meta(),
-            output_hashes=output_hashes(csv_bytes, json_bytes),
-            argv=ARGV,
-            now=NOW,
-        )
-        write_run(
-            archive_dir,
-            as_of=as_of,
-            csv_bytes=csv_bytes,
-            json_bytes=json_bytes,
-            manifest=manifest,
-            mode=cfg.output.mode,
-        )
-        frames.append(frame)
+        a = assess_file(rows_csv(rows), loaded, as_of=as_of, previous=before)
+        assert (a.movement is None) == (before is None)
+        run_dir = archive_ranking(archive_dir, a, argv=ARGV, now=NOW)
+        assert run_dir == archive_dir / as_of.isoformat()
+        frames.append(a.table)
     for i in (1, 2):
         run_dir = archive_dir / WEEKS[i].isoformat()
         assert archived_tags(run_dir) == expected_tags(frames[i - 1], frames[i])
@@ -507,4 +497,6 @@ def test_three_weekly_runs_of_the_real_pipeline(
     assert drivers and all(name in maxed and change > 0 for name, change in drivers)
     manifest = json.loads((archive_dir / LATEST / MANIFEST_NAME).read_bytes())
     assert manifest["input"]["counts"]["skipped"] == 0
+    assert manifest["input"]["counts"]["read"] == len(weeks[2])
     assert manifest["outputs"][CSV_NAME]["sha256"] == sha256_file(archive_dir / LATEST / CSV_NAME)
+    assert manifest["argv"] == ARGV and manifest["as_of"] == WEEKS[2].isoformat()

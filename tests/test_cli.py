@@ -268,13 +268,31 @@ def test_rank_xlsx_needs_an_output_file_and_writes_a_workbook(tmp_path: Path) ->
 
 def test_report_writes_a_self_contained_pack(tmp_path: Path) -> None:
     target = tmp_path / "pack.html"
-    code, out, _ = run("report", str(SAMPLE), *AS_OF, "-o", str(target), "--stability", "50", "-q")
+    code, out, _ = run("report", str(SAMPLE), *AS_OF, "-o", str(target), "--draws", "50", "-q")
     assert code == 0 and out == ""
     html = target.read_text(encoding="utf-8")
     assert "http://" not in html and "https://" not in html and "<script" not in html
     assert html.count("OFFICIAL-SENSITIVE") >= 2
     first = json.loads(run("rank", str(SAMPLE), *AS_OF, "-f", "json", "-q")[1])["groups"][0]
     assert first["group_id"] in html
+    assert "Rank 5-95%" in html and "not assessed in this run" not in html
+
+
+def test_draws_has_the_stability_alias_and_report_defaults_to_none(tmp_path: Path) -> None:
+    pages: dict[str | None, str] = {}
+    for option in ("--draws", "--stability", None):
+        target = tmp_path / f"{option or 'default'}.html"
+        extra = (option, "20", "--seed", "4") if option else ()
+        code, _, _ = run("report", str(SAMPLE), *AS_OF, "-o", str(target), *extra, "-q")
+        assert code == 0
+        pages[option] = target.read_text(encoding="utf-8")
+    assert pages["--draws"] == pages["--stability"]
+    assert "Rank 5-95%" in pages["--draws"]
+    assert "Rank 5-95%" not in pages[None] and "not assessed in this run" in pages[None]
+    code, out, _ = run("rank", str(SAMPLE), *AS_OF, "-f", "json", "-q", "--draws", "20")
+    assert code == 0 and json.loads(out)["meta"]["stability"]["draws"] == 20
+    code, out, _ = run("rank", str(SAMPLE), *AS_OF, "-f", "json", "-q")
+    assert code == 0 and "stability" not in json.loads(out)["meta"]
 
 
 def test_formula_triggers_in_codenames_and_notes_are_escaped_and_read_back(

@@ -17,25 +17,22 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from socprio.present.exports import to_csv
 
-from socprio.config.load import load_config
+from conftest import assess_file, rows_csv, sample_rows
+from socprio.config.models import LoadedConfig
 from socprio.errors import DataError
-from socprio.history.movement import (
-    MOVEMENT_COLUMNS,
-    Previous,
-    Tag,
-    diff,
+from socprio.history.diff import diff
+from socprio.history.movement import MOVEMENT_COLUMNS, Movement, Tag, movement
+from socprio.history.previous import Previous, read_ranking
+from socprio.present.changes import (
     diff_to_json,
-    movement,
     movement_labels,
-    movement_records,
+    movement_record,
     movement_to_json,
-    read_ranking,
     render_changes_text,
     render_diff_text,
 )
-from socprio.pipeline.frame import Provenance
+from socprio.present.csvout import to_csv
 from socprio.present.escape import TRIGGERS, escape_cell
 
 DATA = Path(__file__).parent / "data" / "history"
@@ -177,6 +174,11 @@ def previous(week: Week, as_of: date | None = None) -> Previous:
 def tags(frame: pd.DataFrame) -> dict[str, Tag]:
     """group_id -> movement tag, in table order."""
     return {str(g): Tag(t) for g, t in zip(frame["group_id"], frame["movement"], strict=True)}
+
+
+def movement_records(m: Movement) -> dict[str, dict[str, Any]]:
+    """group_id -> the movement fields of its table row, as the JSON export writes them."""
+    return {str(row["group_id"]): movement_record(row) for row in m.frame.to_dict("records")}
 
 
 # --- movement ---------------------------------------------------------------------------------
@@ -481,12 +483,39 @@ def test_unknown_config_change_is_none() -> None:
     assert diff(previous(WEEK1), previous(WEEK2)).config_changed is None
 
 
-def test_reads_the_real_csv_export() -> None:
-    """Contract with ``render.to_csv``: its output reads back to the same ranking."""
-    frame = ranking(WEEK1)
-    prov = Provenance("0", load_config(None), "in.csv", SHA, WEEKS[0], {})
-    prev = read_ranking(to_csv(frame, prov).encode("utf-8"), source="real.csv")
-    assert prev.frame["codename"].to_dict() == frame.set_index("group_id")["codename"].to_dict()
-    assert prev.frame["rank"].to_dict() == frame.set_index("group_id")["rank"].to_dict()
-    assert prev.factors == tuple(f"{f}_points" for f in FACTORS)
-    assert prev.marking == load_config(None).config.marking
+def test_reads_the_real_csv_export(loaded: LoadedConfig) -> None:
+    """Contract with ``to_csv``: its output reads back to the same ranking."""
+    rows = sample_rows(loaded.config, groups=12, seed=5, dormant=0, archived=0)
+    codenames = [codename for codename, _ in WEEK1.values() if codename[0] in TRIGGERS]
+    for row, codename in zip(rows, codenames, strict=False):
+        row["codename"] = codename  # formula triggers: escaped in the file, read back as typed
+    a = assess_file(rows_csv(rows), loaded)
+    assert set(codenames) <= set(a.table["codename"])
+    prev = read_ranking(to_csv(a).encode("utf-8"), source="real.csv")
+    frame = a.table.set_index("group_id")
+    assert prev.frame["codename"].to_dict() == frame["codename"].to_dict()
+    assert prev.frame["rank"].to_dict() == frame["rank"].to_dict()
+    assert prev.frame["band"].to_dict() == frame["band"].to_dict()
+    assert prev.factors == tuple(f"{f}_points" for f in loaded.config.weighted_factors)
+    assert prev.marking == loaded.config.marking
+
+
+def test_assess_adds_the_same_movement_as_the_history_functions(
+    loaded: LoadedConfig, tmp_path: Path
+) -> None:
+    """``assess(previous=...)``, given a Previous or its file, is ``movement`` on its table."""
+    rows = sample_rows(loaded.config, groups=30, seed=8, dormant=0, archived=0)
+    before = assess_file(rows_csv(rows[:25]), loaded)
+    path = tmp_path / "before.csv"
+    path.write_bytes(to_csv(before).encode("utf-8"))
+    earlier = read_ranking(path.read_bytes(), source=str(path))
+    plain = assess_file(rows_csv(rows[3:]), loaded)
+    expected = movement(plain.table, earlier)
+    for prev_run in (earlier, path):
+        a = assess_file(rows_csv(rows[3:]), loaded, previous=prev_run)
+        assert a.movement is not None
+        pd.testing.assert_frame_equal(a.table, expected.frame)
+        pd.testing.assert_frame_equal(a.movement.dropped, expected.dropped)
+        assert a.movement.counts() == expected.counts()
+    assert expected.counts()["NEW"] == 5 and expected.counts()["DROPPED"] == 3
+    assert plain.movement is None and "movement" not in plain.table

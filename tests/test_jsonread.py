@@ -6,7 +6,7 @@ import pytest
 
 from socprio.errors import DataError
 from socprio.history.jsonread import loads_capped
-from socprio.history.movement import read_ranking
+from socprio.history.previous import read_ranking
 
 
 @pytest.mark.parametrize("depth", [33, 5_000, 200_000])

@@ -11,15 +11,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 from chromium import find_or_install_chromium, install_problem, screenshot
-from conftest import rank_file
+from conftest import assess_file, sample_csv
+from socprio import Assessment, __version__
 from socprio.config.models import LoadedConfig
-from socprio.history.movement import Movement, movement, read_ranking
-from socprio.pipeline.frame import Provenance, RankRun, summary
-from socprio.present.exports import to_csv
+from socprio.history.previous import Previous, read_ranking
+from socprio.present.csvout import to_csv
+from socprio.present.export import ExportOptions, export_bytes
+from socprio.present.formats import OutputFormat
 from socprio.present.pack import FLAGS, movement_label, pack_html, percent
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,27 +42,35 @@ def nasty_copy(tmp: Path, group_ids: list[str]) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def sample(loaded: LoadedConfig) -> tuple[RankRun, Provenance]:
-    return rank_file(SAMPLE, loaded, as_of=AS_OF)
+def flag_count(a: Assessment, flag: str) -> int:
+    """How many ranked groups carry ``flag`` in the table's flags column."""
+    return int(a.table["flags"].str.split(";").apply(lambda f: flag in f).sum())
 
 
 @pytest.fixture(scope="module")
-def page(sample: Any, loaded: LoadedConfig) -> str:
-    run, prov = sample
-    return pack_html(run.frame, prov, summary(run.frame), loaded.config, top=20)
+def sample(loaded: LoadedConfig) -> Assessment:
+    return assess_file(SAMPLE, loaded)
 
 
 @pytest.fixture(scope="module")
-def moved(sample: Any) -> Movement:
-    """Movement against a previous run with two groups swapped and one new."""
-    run, prov = sample
-    before = run.frame.copy()
-    before.loc[0, "rank"], before.loc[3, "rank"] = 4, 1
-    previous = read_ranking(
-        to_csv(before.drop(index=5), prov).encode(), source="prev.csv", as_of=date(2026, 11, 16)
-    )
-    return movement(run.frame, previous)
+def page(sample: Assessment) -> str:
+    return pack_html(sample, top=20)
+
+
+@pytest.fixture(scope="module")
+def previous(sample: Assessment) -> Previous:
+    """The sample's own CSV export read back, with ranks 1 and 4 swapped and rank 6 gone."""
+    prev = read_ranking(to_csv(sample).encode(), source="prev.csv", as_of=date(2026, 11, 16))
+    ids = sample.table["group_id"].tolist()
+    frame = prev.frame.drop(index=ids[5])
+    frame.loc[ids[0], "rank"], frame.loc[ids[3], "rank"] = 4, 1
+    return replace(prev, frame=frame)
+
+
+@pytest.fixture(scope="module")
+def moved(loaded: LoadedConfig, previous: Previous) -> Assessment:
+    """The sample assessed against that previous run, with the weight draws."""
+    return assess_file(SAMPLE, loaded, previous=previous, draws=200, seed=7)
 
 
 def test_no_network_references_scripts_or_links(page: str) -> None:
@@ -86,15 +95,15 @@ def test_marking_at_top_and_bottom_and_on_every_printed_page(
 
 
 def test_every_top_group_is_shown_with_band_and_charts_are_inline_svg(
-    page: str, sample: Any
+    page: str, sample: Assessment
 ) -> None:
-    run, _ = sample
-    top = run.frame.head(20)
+    top = sample.table.head(20)
     for gid, band in zip(top["group_id"], top["band"], strict=True):
         assert gid in page and f"{gid}</td>" in page
         assert band in page
     assert (
-        run.frame["group_id"].iloc[20] not in page.split("Top 20: detail")[1].split("</table>")[0]
+        sample.table["group_id"].iloc[20]
+        not in page.split("Top 20: detail")[1].split("</table>")[0]
     )
     assert page.count("<svg ") == 3  # top N, by lead force, by principal crime
     assert "<?xml" not in page and "<!DOCTYPE svg" not in page and "xmlns" not in page
@@ -107,36 +116,42 @@ def test_svg_ids_are_unique_across_the_page(page: str) -> None:
     assert refs <= set(ids)  # every glyph and clip path resolves within its own chart
 
 
-def test_flags_listed_action_now_first_and_stability_not_assessed(page: str, sample: Any) -> None:
-    run, _ = sample
+def test_flags_listed_action_now_first_and_stability_not_assessed(
+    page: str, sample: Assessment
+) -> None:
     positions = [page.index(f"<h3>{flag} (") for flag, _ in FLAGS]
     assert positions == sorted(positions)
     for flag, _ in FLAGS[:5]:
-        count = int(run.frame["flags"].str.split(";").apply(lambda f, x=flag: x in f).sum())
-        assert f"<h3>{flag} ({count})" in page
-    assert page.count("not assessed in this run") == 2  # UNSTABLE and DISAGREE
+        assert f"<h3>{flag} ({flag_count(sample, flag)})" in page
+    # without weight draws UNSTABLE is not assessed; the second opinion (DISAGREE) always is
+    assert page.count("not assessed in this run") == 1
+    assert "<h3>UNSTABLE (0)" in page
+    assert f"<h3>DISAGREE ({flag_count(sample, 'DISAGREE')})" in page
 
 
-def test_method_footnote_has_hashes_as_of_and_version(page: str, sample: Any) -> None:
-    _, prov = sample
+def test_method_footnote_has_hashes_as_of_and_version(page: str, sample: Assessment) -> None:
+    prov = sample.provenance
     method = page.split('<section class="method">')[1]
-    for text in (prov.config.sha256, prov.input_sha256, "2026-11-23", "0.1.0"):
+    for text in (prov.config.sha256, prov.input_sha256, "2026-11-23", __version__):
         assert text in method
     assert prov.config.config.version in method
     assert all(rule.id in method for rule in prov.config.config.overrides)
 
 
-def test_same_input_gives_identical_html(page: str, sample: Any, loaded: LoadedConfig) -> None:
-    run, prov = sample
-    again = pack_html(run.frame.copy(), prov, summary(run.frame), loaded.config, top=20)
-    assert again == page
+def test_same_input_gives_identical_html(page: str, loaded: LoadedConfig) -> None:
+    again = assess_file(SAMPLE, loaded)
+    assert pack_html(again, top=20) == page
+    html = export_bytes(OutputFormat.HTML, again, ExportOptions(chart_top=20))
+    assert html == page.encode("utf-8")  # the exporter contract gives the same page
 
 
-def test_text_is_escaped_everywhere(sample: Any, loaded: LoadedConfig, tmp_path: Path) -> None:
-    top = [str(g) for g in sample[0].frame["group_id"][: len(NASTY)]]  # codenames do not score
-    run, prov = rank_file(nasty_copy(tmp_path, top), loaded, as_of=AS_OF)
-    assert run.frame["codename"][: len(NASTY)].tolist() == NASTY
-    page = pack_html(run.frame, prov, summary(run.frame), loaded.config, top=len(NASTY))
+def test_text_is_escaped_everywhere(
+    sample: Assessment, loaded: LoadedConfig, tmp_path: Path
+) -> None:
+    top = [str(g) for g in sample.table["group_id"][: len(NASTY)]]  # codenames do not score
+    a = assess_file(nasty_copy(tmp_path, top), loaded)
+    assert a.table["codename"][: len(NASTY)].tolist() == NASTY
+    page = pack_html(a, top=len(NASTY))
     lowered = page.lower()
     assert "<script" not in lowered and "<img" not in lowered and "& <b>" not in lowered
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -144,51 +159,41 @@ def test_text_is_escaped_everywhere(sample: Any, loaded: LoadedConfig, tmp_path:
     assert "&quot;&gt;&lt;img src=x&gt;" in page
 
 
-def test_movement_and_stability_are_shown_when_present(
-    moved: Movement, sample: Any, loaded: LoadedConfig
-) -> None:
-    _, prov = sample
-    frame = moved.frame.copy()
-    frame["rank_p5"] = np.maximum(frame["rank"] - 2, 1)
-    frame["rank_p95"] = frame["rank"] + 3
-    frame["p_top_k"] = np.linspace(1, 0, len(frame))
-    frame["p_same_band"] = 0.5
-    frame["harm_rank"] = frame["rank"].to_numpy()[::-1]
-    frame["attribute_rank"] = frame["rank"]
-    flags = [str(f) for f in frame["flags"]]
-    flags[1] += ";UNSTABLE"
-    flags[2] += ";DISAGREE"
-    frame["flags"] = flags
-    page = pack_html(frame, prov, summary(frame), loaded.config, top=6, movement=moved)
+def test_movement_and_stability_are_shown_when_present(moved: Assessment) -> None:
+    page = pack_html(moved, top=6)
+    first = moved.table.iloc[0]
     assert "Movement since 2026-11-16" in page
-    assert "Rank 5-95%" in page and "<td>1-4</td>" in page  # rank 1's interval
+    assert "Rank 5-95%" in page and f"<td>{first['rank_p5']}-{first['rank_p95']}</td>" in page
     assert "▲3" in page and "▼3" in page and ">new<" in page
-    assert "<h3>UNSTABLE (1)" in page and "<h3>DISAGREE (1)" in page
+    for flag in ("UNSTABLE", "DISAGREE"):
+        assert f"<h3>{flag} ({flag_count(moved, flag)})" in page
     assert "not assessed" not in page
 
 
-def test_movement_given_separately_is_joined_by_group_id(
-    moved: Movement, sample: Any, loaded: LoadedConfig
+def test_movement_since_a_previous_run_is_joined_by_group_id(
+    moved: Assessment, sample: Assessment, loaded: LoadedConfig, tmp_path: Path
 ) -> None:
-    run, prov = sample
-    page = pack_html(run.frame, prov, summary(run.frame), loaded.config, top=5, movement=moved)
+    page = pack_html(moved, top=5)
     assert "<th>Move</th>" in page and "<td>▲3</td>" in page
+    path = tmp_path / "prev.csv"  # a previous run given as a file: the same groups, unmoved
+    path.write_bytes(to_csv(sample).encode("utf-8"))
+    again = pack_html(assess_file(SAMPLE, loaded, previous=path), top=5)
+    assert "<th>Move</th>" in again and again.count("<td>=</td>") == 5 and "▲" not in again
 
 
-def test_the_configured_marking_is_used_and_css_escaped(sample: Any, loaded: LoadedConfig) -> None:
-    run, prov = sample
+def test_the_configured_marking_is_used_and_css_escaped(loaded: LoadedConfig) -> None:
     marking = 'OFFICIAL-SENSITIVE "TEST" </style>'
     cfg = loaded.config.model_copy(update={"marking": marking})
-    prov = replace(prov, config=replace(loaded, config=cfg))
-    page = pack_html(run.frame, prov, summary(run.frame), cfg, top=5)
+    page = pack_html(assess_file(SAMPLE, replace(loaded, config=cfg)), top=5)
     assert page.count("OFFICIAL-SENSITIVE &quot;TEST&quot; &lt;/style&gt;") >= 2
     assert page.count("</style>") == 1 + 3  # the page's own, and one per chart
 
 
-def test_an_empty_ranking_still_gives_a_marked_page(sample: Any, loaded: LoadedConfig) -> None:
-    run, prov = sample
-    empty = run.frame.head(0)
-    page = pack_html(empty, prov, summary(empty), loaded.config)
+def test_an_empty_ranking_still_gives_a_marked_page(loaded: LoadedConfig) -> None:
+    data = sample_csv(loaded.config, groups=0, seed=3, dormant=2, archived=1)
+    empty = assess_file(data, loaded)
+    assert empty.table.empty and empty.provenance.counts.valid == 3
+    page = pack_html(empty)
     assert "No groups were ranked" in page and page.count(loaded.config.marking) >= 2
 
 

@@ -11,18 +11,20 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook  # type: ignore[import-untyped]  # openpyxl ships no hints
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
-from conftest import rank_file
+from conftest import assess_file, sample_csv
+from socprio import Assessment
 from socprio.config.models import LoadedConfig
-from socprio.history.movement import movement, read_ranking
-from socprio.pipeline.frame import rounded_frame, summary
+from socprio.history.previous import read_ranking
+from socprio.pipeline.frame import rounded_frame
+from socprio.present.csvout import to_csv
 from socprio.present.escape import TRIGGERS, escape_cell
-from socprio.present.exports import to_csv
+from socprio.present.export import export_bytes
+from socprio.present.formats import OutputFormat
 from socprio.present.xlsx import (
     MAX_WIDTH,
     SHEETS,
@@ -50,14 +52,18 @@ def nasty_copy(tmp: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def run_prov(loaded: LoadedConfig, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    return rank_file(nasty_copy(tmp_path_factory.mktemp("xlsx")), loaded, as_of=AS_OF)
+def nasty(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return nasty_copy(tmp_path_factory.mktemp("xlsx"))
 
 
 @pytest.fixture(scope="module")
-def data(run_prov: Any, loaded: LoadedConfig) -> bytes:
-    run, prov = run_prov
-    return workbook_bytes(run.frame, prov, summary(run.frame), loaded.config)
+def assessed(nasty: Path, loaded: LoadedConfig) -> Assessment:
+    return assess_file(nasty, loaded)
+
+
+@pytest.fixture(scope="module")
+def data(assessed: Assessment) -> bytes:
+    return workbook_bytes(assessed)
 
 
 @pytest.fixture(scope="module")
@@ -92,13 +98,12 @@ def test_four_sheets_each_marked_on_screen_and_in_print(book: Any, loaded: Loade
 
 
 def test_header_row_frozen_and_autofilter_over_the_table(
-    book: Any, run_prov: Any, loaded: LoadedConfig
+    book: Any, assessed: Assessment, loaded: LoadedConfig
 ) -> None:
-    run, _ = run_prov
-    n = len(run.frame)
+    n = len(assessed.table)
     for name, columns in (
-        ("Ranking", ranking_columns(run.frame, loaded.config)),
-        ("Breakdown", breakdown_columns(run.frame, loaded.config)),
+        ("Ranking", ranking_columns(assessed.table, loaded.config)),
+        ("Breakdown", breakdown_columns(assessed.table, loaded.config)),
     ):
         ws = book[name]
         assert ws.freeze_panes == "D3"  # header row and rank, group_id, codename
@@ -123,9 +128,8 @@ def test_ranking_has_no_per_factor_columns_and_breakdown_sums_to_the_score(
     assert sum(row[f"{g}_points"] for g in cfg.groups) == pytest.approx(row["score"], abs=0.1)
 
 
-def test_numbers_are_numbers_with_number_formats(book: Any, run_prov: Any) -> None:
-    run, _ = run_prov
-    out = rounded_frame(run.frame)
+def test_numbers_are_numbers_with_number_formats(book: Any, assessed: Assessment) -> None:
+    out = rounded_frame(assessed.table)
     ws = book["Ranking"]
     formats = {"rank": "0", "score": "0.0", "score_max": "0.0", "coverage": "0%"}
     formats |= {"harm_points": "0.00"}
@@ -143,11 +147,10 @@ def test_numbers_are_numbers_with_number_formats(book: Any, run_prov: Any) -> No
 
 
 def test_text_is_formula_safe_and_nothing_is_a_formula(
-    book: Any, data: bytes, run_prov: Any
+    book: Any, data: bytes, assessed: Assessment
 ) -> None:
-    run, _ = run_prov
     codenames = column(book["Ranking"], "codename")
-    assert [c.value for c in codenames] == [escape_cell(v) for v in run.frame["codename"]]
+    assert [c.value for c in codenames] == [escape_cell(v) for v in assessed.table["codename"]]
     shown = {c.value for c in codenames}
     assert {'\'=HYPERLINK("x","y")', "'+44 20", "'@SUM(A1)", "'-1", "''=x", "a&b <c>"} <= shown
     for ws in book:
@@ -190,9 +193,8 @@ def test_column_widths_fit_their_content_and_are_capped(book: Any) -> None:
         assert min(longest + 2, MAX_WIDTH) <= got <= MAX_WIDTH + 1, name
 
 
-def test_summary_matches_the_summary_counts(book: Any, run_prov: Any) -> None:
-    run, _ = run_prov
-    expected = summary(run.frame)
+def test_summary_matches_the_summary_counts(book: Any, assessed: Assessment) -> None:
+    expected = assessed.summary()
     ws = book["Summary"]
     assert header(ws)[:3] == ["category", "value", "groups"]
     got: dict[str, dict[str, int]] = {}
@@ -218,35 +220,24 @@ def test_method_sheet_has_provenance_weights_bands_and_rules(
 
 
 def test_same_input_gives_identical_bytes_dated_as_of(
-    data: bytes, book: Any, run_prov: Any, loaded: LoadedConfig
+    data: bytes, book: Any, nasty: Path, loaded: LoadedConfig
 ) -> None:
-    run, prov = run_prov
-    again = workbook_bytes(run.frame.copy(), prov, summary(run.frame), loaded.config)
-    assert again == data
+    again = assess_file(nasty, loaded)
+    assert workbook_bytes(again) == data
+    assert export_bytes(OutputFormat.XLSX, again) == data  # the exporter contract
     assert book.properties.created == datetime(2026, 11, 23)
 
 
 def test_movement_and_stability_columns_are_optional_extras(
-    run_prov: Any, loaded: LoadedConfig
+    assessed: Assessment, nasty: Path, loaded: LoadedConfig
 ) -> None:
-    run, prov = run_prov
-    before = run.frame.copy()
-    before.loc[0, "rank"], before.loc[3, "rank"] = 4, 1
-    previous = read_ranking(
-        to_csv(before.drop(index=5), prov).encode(), source="prev.csv", as_of=date(2026, 11, 16)
-    )
-    moved = movement(run.frame, previous)
-    frame = moved.frame.copy()
-    frame["rank_p5"] = np.maximum(frame["rank"] - 2, 1)
-    frame["rank_p95"] = frame["rank"] + 3
-    frame["p_top_k"] = np.linspace(1, 0, len(frame))
-    book = load_workbook(
-        io.BytesIO(
-            workbook_bytes(
-                frame, prov, summary(frame), loaded.config, movement_counts=moved.counts()
-            )
-        )
-    )
+    prev = read_ranking(to_csv(assessed).encode(), source="prev.csv", as_of=date(2026, 11, 16))
+    ids = assessed.table["group_id"].tolist()
+    before = prev.frame.drop(index=ids[5])
+    before.loc[ids[0], "rank"], before.loc[ids[3], "rank"] = 4, 1
+    moved = assess_file(nasty, loaded, previous=replace(prev, frame=before), draws=100, seed=3)
+    assert moved.movement is not None
+    book = load_workbook(io.BytesIO(workbook_bytes(moved)))
     ws = book["Ranking"]
     for name in ("movement", "previous_rank", "rank_change", "rank_p5", "p_top_k"):
         assert name in header(ws)
@@ -256,28 +247,28 @@ def test_movement_and_stability_columns_are_optional_extras(
     assert ws.cell(row=3 + 5, column=new + 1).value is None  # a NEW group: blank, not 0
     assert {c.number_format for c in column(ws, "p_top_k")} == {"0.0%"}  # never a false 100%
     movement_rows = [r for r in book["Summary"].iter_rows(values_only=True) if r[0] == "movement"]
-    assert {r[1]: r[2] for r in movement_rows} == moved.counts()
+    assert {r[1]: r[2] for r in movement_rows} == moved.movement.counts()
+    plain = header(load_workbook(io.BytesIO(workbook_bytes(assessed)))["Ranking"])
+    assert not {"movement", "previous_rank", "rank_p5", "p_top_k"} & set(plain)
 
 
-def test_the_configured_marking_is_used(run_prov: Any, loaded: LoadedConfig) -> None:
-    run, prov = run_prov
+def test_the_configured_marking_is_used(nasty: Path, loaded: LoadedConfig) -> None:
     marking = "OFFICIAL-SENSITIVE [TEST] & PERSONAL"
     cfg = loaded.config.model_copy(update={"marking": marking})
-    other = replace(loaded, config=cfg)
-    prov = replace(prov, config=other)
-    book = load_workbook(io.BytesIO(workbook_bytes(run.frame, prov, summary(run.frame), cfg)))
+    book = load_workbook(
+        io.BytesIO(workbook_bytes(assess_file(nasty, replace(loaded, config=cfg))))
+    )
     for ws in book:
         assert str(ws["A1"].value).startswith(marking)
         assert ws.oddHeader.center.text == marking.replace("&", "&&")  # Excel's escape
         assert ws.oddFooter.center.text == marking.replace("&", "&&")
 
 
-def test_an_empty_ranking_still_gives_a_marked_workbook(
-    run_prov: Any, loaded: LoadedConfig
-) -> None:
-    run, prov = run_prov
-    empty = run.frame.head(0)
-    book = load_workbook(io.BytesIO(workbook_bytes(empty, prov, summary(empty), loaded.config)))
+def test_an_empty_ranking_still_gives_a_marked_workbook(loaded: LoadedConfig) -> None:
+    data = sample_csv(loaded.config, groups=0, seed=3, dormant=2, archived=1)
+    empty = assess_file(data, loaded)
+    assert empty.table.empty
+    book = load_workbook(io.BytesIO(workbook_bytes(empty)))
     assert book.sheetnames == list(SHEETS)
-    assert header(book["Ranking"]) == ranking_columns(empty, loaded.config)
+    assert header(book["Ranking"]) == ranking_columns(empty.table, loaded.config)
     assert isinstance(pd.DataFrame(book["Ranking"].values), pd.DataFrame)
