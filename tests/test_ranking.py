@@ -16,15 +16,16 @@ from hypothesis import strategies as st
 from conftest import AS_OF, Records, matrices, rows_to_records, sample_rows
 from socprio.config.load import parse_config
 from socprio.config.models import Confidence, Config
+from socprio.core.flags import RANKING_FLAGS, Flag
 from socprio.core.matrix import FactorMatrix, build_matrix
-from socprio.core.ranking import Flag, Ranking, rank, rounded, settled, sub_band
+from socprio.core.ranking import Ranking, rank, rounded, settled, sub_band
 from socprio.core.scoring import Scores, score
 from socprio.validate.records import RecordBase
 
 FAST = settings(max_examples=30, deadline=None)
 OPS = {"eq": operator.eq, "ne": operator.ne, "ge": operator.ge}
 OPS |= {"gt": operator.gt, "le": operator.le, "lt": operator.lt}
-FLAGS = {flag: k for k, flag in enumerate(Flag)}
+FLAGS = {flag: k for k, flag in enumerate(RANKING_FLAGS)}
 
 
 def _run(m: FactorMatrix, cfg: Config, **kw: Any) -> tuple[Scores, Ranking]:

@@ -32,6 +32,23 @@ ArchiveOpt = Annotated[
         "and compare with the previous run there.",
     ),
 ]
+TopOpt = Annotated[int | None, typer.Option("--top", "-n", min=1, help="Show the first N.")]
+ForceOpt = Annotated[str | None, typer.Option("--force", help="Only this lead force.")]
+CrimeOpt = Annotated[
+    str | None, typer.Option("--crime", help="Only groups with this principal or secondary crime.")
+]
+StrandOpt = Annotated[
+    str | None, typer.Option("--strand", help="Only groups with this 4P opportunity.")
+]
+FormatOpt = Annotated[
+    OutputFormat | None,
+    typer.Option(
+        "--format", "-f", help="Output format. Default: from the --output suffix, else table."
+    ),
+]
+ReplaceOpt = Annotated[
+    bool, typer.Option("--replace", help="Rerun a week already in --archive, replacing it.")
+]
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write here (atomically); - for stdout.")
 ]
@@ -42,22 +59,12 @@ def rank(
     input: o.InputArg,
     config: o.ConfigOpt = None,
     as_of: o.AsOfOpt = None,
-    top: Annotated[int | None, typer.Option("--top", "-n", min=1, help="Show the first N.")] = None,
-    force: Annotated[str | None, typer.Option("--force", help="Only this lead force.")] = None,
-    crime: Annotated[
-        str | None,
-        typer.Option("--crime", help="Only groups with this principal or secondary crime."),
-    ] = None,
-    strand: Annotated[
-        str | None, typer.Option("--strand", help="Only groups with this 4P opportunity.")
-    ] = None,
+    top: TopOpt = None,
+    force: ForceOpt = None,
+    crime: CrimeOpt = None,
+    strand: StrandOpt = None,
     include_dormant: o.DormantOpt = False,
-    format: Annotated[
-        OutputFormat | None,
-        typer.Option(
-            "--format", "-f", help="Output format. Default: from the --output suffix, else table."
-        ),
-    ] = None,
+    format: FormatOpt = None,
     output: OutputOpt = None,
     archive: ArchiveOpt = None,
     previous: o.PreviousOpt = None,
@@ -66,9 +73,7 @@ def rank(
     draws: o.DrawsOpt = None,
     seed: o.SeedOpt = 0,
     quiet: o.QuietOpt = False,
-    replace: Annotated[
-        bool, typer.Option("--replace", help="Rerun a week already in --archive, replacing it.")
-    ] = False,
+    replace: ReplaceOpt = False,
 ) -> None:
     """Score, band and rank the active groups for tasking.
 
