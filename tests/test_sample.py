@@ -18,14 +18,20 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from typer.testing import CliRunner
 
 from socprio.cli import app
 from socprio.config.load import load_config, parse_config
 from socprio.config.models import ADMIN_COLUMNS, STRANDS, Config, record_columns
+from socprio.errors import ExitCode, UsageError
 from socprio.sample import generate as sample
+from socprio.sample.bias import Bias, biasable_factors, parse_bias, shift_levels
 from socprio.sample.csvout import write_stream
 from socprio.sample.generate import (
     SAMPLE_AS_OF,
@@ -427,3 +433,116 @@ def test_sample_file_is_0644_and_streamed_in_chunks(
 def test_sample_help_documents_the_file_mode() -> None:
     result = CliRunner().invoke(app, ["sample", "--help"])
     assert result.exit_code == 0 and "0644" in result.stdout
+
+
+# --- planted biases ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("WARKS:violence:+1", Bias("WARKS", "violence", 1)),
+        ("WMP:intent:-2", Bias("WMP", "intent", -2)),
+        (" ROCU:capability:3 ", Bias("ROCU", "capability", 3)),
+    ],
+)
+def test_parse_bias(cfg: Config, spec: str, expected: Bias) -> None:
+    assert parse_bias(spec, cfg) == expected
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("WARKS:violence", "expected FORCE:FACTOR:+N"),
+        ("WARKS:violence:+x", "expected FORCE:FACTOR:+N"),
+        ("WARKS:violence:+1:2", "expected FORCE:FACTOR:+N"),
+        ("warks:violence:+1", "valid forces: WMP, STAFFS, WARKS, WMERCIA, ROCU"),
+        ("WARKS:threat_to_life_active:+1", "valid factors: violence, "),
+        ("WARKS:crime_harm:+1", "not an ordinal or count factor"),
+        ("WARKS:nonsense:+1", "not an ordinal or count factor"),
+        ("WARKS:violence:0", "must not be 0"),
+    ],
+)
+def test_parse_bias_rejects_with_the_valid_values(cfg: Config, spec: str, message: str) -> None:
+    with pytest.raises(UsageError, match=re.escape(message)) as caught:
+        parse_bias(spec, cfg)
+    assert caught.value.exit_code == ExitCode.USAGE
+
+
+def test_biasable_factors_are_the_ordinal_and_count_columns(cfg: Config) -> None:
+    names = biasable_factors(cfg)
+    assert "violence" in names and "threat_to_life_active" not in names
+    assert all(cfg.factors[n].has_column for n in names)
+
+
+@given(
+    data=st.data(),
+    top=st.integers(1, 8),
+    shift=st.integers(-6, 6).filter(bool),
+    size=st.integers(0, 60),
+)
+def test_shift_levels_moves_only_known_values_of_the_chosen_rows(
+    data: st.DataObject, top: int, shift: int, size: int
+) -> None:
+    codes = data.draw(hnp.arrays(np.int64, size, elements=st.integers(0, top + 2)))
+    rows = data.draw(hnp.arrays(np.bool_, size))
+    out = shift_levels(codes, rows=rows, shift=shift, top=top)
+    known = codes <= top
+    assert np.array_equal(out[~rows | ~known], codes[~rows | ~known])
+    moved = rows & known
+    assert np.array_equal(out[moved], np.clip(codes[moved] + shift, 0, top))
+    assert np.all(np.abs(out - codes) <= abs(shift))
+    assert np.all(np.sign(out - codes) * shift >= 0)
+
+
+def count_config() -> Config:
+    data = base_data()
+    data["factors"]["tip_offs"] = {"type": "count", "label": "Tip-offs", "cap": 3}
+    return parse_config(data)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    groups=st.integers(1, 80),
+    force=st.sampled_from(["WMP", "STAFFS", "WARKS", "WMERCIA", "ROCU"]),
+    factor=st.sampled_from(["violence", "intent", "financial_band", "tip_offs"]),
+    shift=st.integers(-5, 5).filter(bool),
+)
+def test_a_bias_changes_only_that_factor_for_that_force_within_range(
+    seed: int, groups: int, force: str, factor: str, shift: int
+) -> None:
+    cfg = count_config()
+    args: dict[str, Any] = {"groups": groups, "seed": seed, "as_of": AS_OF}
+    plain = list(generate_rows(cfg, **args))
+    biased = list(generate_rows(cfg, **args, biases=[Bias(force, factor, shift)]))
+    assert plain == list(generate_rows(cfg, **args, biases=()))
+    header = plain[0]
+    assert biased[0] == header
+    col, lead = header.index(factor), header.index("lead_force")
+    top = 2 * 3 if factor == "tip_offs" else cfg.factors[factor].max
+    for before, after in zip(plain[1:], biased[1:], strict=True):
+        assert before[:col] + before[col + 1 :] == after[:col] + after[col + 1 :]
+        old, new = before[col], after[col]
+        if before[lead] != force or not old.isdigit():
+            assert new == old  # other forces, and unknowns ("U" or blank), are untouched
+        else:
+            assert int(new) == min(max(int(old) + shift, 0), top)
+
+
+def test_biases_are_checked_before_any_row(cfg: Config) -> None:
+    with pytest.raises(UsageError, match="valid forces"):
+        generate_rows(cfg, groups=5, seed=1, as_of=AS_OF, biases=[Bias("NOPE", "violence", 1)])
+
+
+def test_sample_bias_option() -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["sample", "--bias", "WARKS:violence:+9"])
+    assert result.exit_code == 0
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    plain = list(csv.reader(io.StringIO(runner.invoke(app, ["sample"]).stdout)))
+    col, lead = rows[0].index("violence"), rows[0].index("lead_force")
+    changed = [a for a, b in zip(rows, plain, strict=True) if a != b]
+    assert changed and all(r[lead] == "WARKS" and r[col] == "4" for r in changed)
+    bad = runner.invoke(app, ["sample", "--bias", "WARKS:threat_to_life_active:+1"])
+    assert bad.exit_code == ExitCode.USAGE and "valid factors: violence" in bad.stderr

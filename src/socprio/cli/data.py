@@ -91,6 +91,16 @@ def sample(
             "for stdout.",
         ),
     ] = None,
+    bias: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--bias",
+            metavar="FORCE:FACTOR:+N",
+            help="Plant a bias for testing checks: shift FACTOR's known values by N levels "
+            "(clipped; unknowns stay unknown) for groups led by FORCE. Repeatable; N may be "
+            "negative, e.g. WARKS:violence:+1.",
+        ),
+    ] = None,
     config: o.ConfigOpt = None,
 ) -> None:
     """Generate a synthetic dataset (invented codenames only) from the config.
@@ -99,6 +109,7 @@ def sample(
     generated, so memory stays bounded at any size; a closed pipe downstream (| head) ends
     the run quietly with exit 0.
     """
+    from socprio.sample.bias import parse_bias
     from socprio.sample.csvout import write_stream
     from socprio.sample.generate import (
         SAMPLE_AS_OF,
@@ -115,6 +126,7 @@ def sample(
         groups=SAMPLE_GROUPS if groups is None else groups,
         seed=SAMPLE_SEED if seed is None else seed,
         as_of=o.parse_as_of(as_of, SAMPLE_AS_OF),
+        biases=[parse_bias(spec, cfg.config) for spec in bias or ()],
     )
     if output is None or str(output) == "-":
         write_stream(chunks, sys.stdout)

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from socprio.config.models import Config, Factor, FactorType
+from socprio.sample.bias import RowShifts, apply_shifts
 from socprio.sample.constants import (
     BLANK_SHARE,
     BOOLEAN_CRIME_FACTOR,
@@ -30,8 +31,10 @@ from socprio.sample.constants import (
 from socprio.sample.plan import Latent, Plan, lookup
 
 
-def factor_columns(rng: np.random.Generator, plan: Plan, ctx: Latent) -> dict[str, list[Any]]:
-    """Every input factor column, generated from its config type."""
+def factor_columns(
+    rng: np.random.Generator, plan: Plan, ctx: Latent, shifts: RowShifts
+) -> dict[str, list[Any]]:
+    """Every input factor column; ``shifts`` plants biases after the values are drawn."""
     cfg = plan.cfg
     values = {
         name: _factor_values(rng, plan, ctx, name, f)
@@ -52,6 +55,7 @@ def factor_columns(rng: np.random.Generator, plan: Plan, ctx: Latent) -> dict[st
         unknown, blank = _unknowns(rng, plan.unknown_rate[name], ctx.weakness)
         codes[unknown] = top + 1
         codes[unknown[blank]] = top + 2
+        codes = apply_shifts(codes, shifts.get(name, ()), top=top)
         out[name] = lookup([*labels, rules.unknown_values[0], ""], codes)
     return out
 
