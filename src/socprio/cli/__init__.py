@@ -5,10 +5,10 @@
 
 import os
 
-from socprio.cli import compare, configure, data, inspect, rank, report
+from socprio.cli import compare, configure, data, inspect, rank, report, sample
 from socprio.cli.app import app
 
-__all__ = ["app", "compare", "configure", "data", "inspect", "main", "rank", "report"]
+__all__ = ["app", "compare", "configure", "data", "inspect", "main", "rank", "report", "sample"]
 
 
 def main() -> None:
