@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from socprio.config.load import (
     BUILTIN,
@@ -22,6 +24,7 @@ from socprio.config.load import (
     builtin_config_text,
     load_config,
     parse_config,
+    parse_config_bytes,
     resolve_config_path,
 )
 from socprio.config.models import (
@@ -33,6 +36,7 @@ from socprio.config.models import (
     record_columns,
 )
 from socprio.config.yamlsafe import MAX_CONFIG_BYTES
+from socprio.core.stability import one_at_a_time, second_opinion, stability
 from socprio.errors import ConfigError, ExitCode
 from socprio.pipeline.frame import compute
 from socprio.sample.generate import generate_rows
@@ -244,16 +248,20 @@ def test_a_group_named_like_a_factor_is_rejected() -> None:
 # --- ranges: every number finite and bounded, every list that ranking divides by non-empty --
 
 
-def _ranks(cfg: Config) -> None:
-    """Validate a small synthetic sample under ``cfg`` and rank it as the CLI does."""
-    rows = list(generate_rows(cfg, groups=30, seed=3, as_of=AS_OF))
+def _ranks(cfg: Config, *, groups: int = 30) -> None:
+    """Validate a small synthetic sample under ``cfg``, rank it as the CLI does, and run the
+    stability views with a few draws."""
+    rows = list(generate_rows(cfg, groups=groups, seed=3, as_of=AS_OF))
     header, body = rows[0], rows[1:]
     records = build_record_model(cfg)
     valid = [
         records.model_validate(dict(zip(header, r, strict=True)), context={"as_of": AS_OF})
         for r in body
     ]
-    compute(valid, cfg, as_of=AS_OF)
+    run = compute(valid, cfg, as_of=AS_OF)
+    stability(run.matrix, run.scores, run.ranking, cfg, draws=3, seed=1)
+    one_at_a_time(run.scores, run.ranking, cfg)
+    second_opinion(run.matrix, run.scores, run.ranking, cfg)
 
 
 def test_a_group_weight_of_1e308_is_a_located_config_error_not_all_scores_zero(
@@ -387,3 +395,80 @@ def test_the_shipped_config_documents_every_range() -> None:
     weights = f"{MIN_WEIGHT:.6f} to {MAX_WEIGHT:.0f}"
     for fragment in (weights, f"1 to {MAX_DAYS}", "concentration 0.01 to 1.0e+30", "sub_bands"):
         assert fragment in text
+
+
+# --- fuzz: any value in a numeric field is a located ConfigError or a config that ranks ------
+
+NUMERIC_PATHS: tuple[tuple[str | int, ...], ...] = (
+    ("groups", "harm", "weight"),
+    ("groups", "harm", "factors", "violence"),
+    ("groups", "threat", "weight"),
+    ("crime_types", "drugs_supply", "harm"),
+    ("bands", 0, "min"),
+    ("bands", 1, "min"),
+    ("bands", 0, "band"),
+    ("overrides", 0, "min_band"),
+    ("overrides", 0, "value"),
+    ("record", "min_members"),
+    ("record", "max_secondary_crimes"),
+    ("factors", "links", "cap"),
+    ("factors", "crime_harm", "secondary_fraction"),
+    ("flags", "stale_days"),
+    ("flags", "no_disruption_days"),
+    ("stability", "draws"),
+    ("stability", "concentration"),
+    ("stability", "perturbation"),
+    ("stability", "top_k"),
+    ("stability", "unstable_share"),
+    ("stability", "disagree_places"),
+    ("output", "file_mode"),
+)
+
+ANY_VALUE = st.one_of(
+    st.integers(-(2**70), 2**70),
+    st.sampled_from([0, 1, 2, 3, 100, 101, 36_500, 36_501, 10**6, 10**6 + 1, 2**31, 2**63]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0.0, 5e-324, 1e-7, 1e-6, 0.5, 0.999999, 1.0, 1e6, 1.000001e6, 1e30, 1e308]),
+    st.text(max_size=12),
+    st.booleans(),
+    st.none(),
+    st.lists(st.integers(0, 3), max_size=2),
+)
+
+
+def _fuzz_base() -> dict[str, Any]:
+    data = _minimal_data()
+    data["factors"]["intent"] = {"type": "ordinal", "label": "I", "levels": ["a", "b", "c"]}
+    data["factors"]["links"] = {"type": "count", "label": "L", "of": "linked_groups", "cap": 5}
+    data["factors"]["crime_harm"] = {"type": "crime_type", "label": "C", "secondary_fraction": 0.25}
+    data["groups"]["harm"]["factors"] = {"violence": 0.5, "links": 0.3, "crime_harm": 0.2}
+    data["groups"]["threat"] = {
+        "label": "T",
+        "weight": 0.5,
+        "combine": "product",
+        "factors": {"intent": 1},
+    }
+    data["overrides"][0] = {"id": "R1", "factor": "violence", "op": "ge", "value": 2, "min_band": 1}
+    data["flags"] = {"stale_days": 90, "no_disruption_days": 90}
+    data["stability"] = {"draws": 10, "concentration": 200.0, "perturbation": 0.2, "top_k": 5}
+    data["stability"] |= {"unstable_share": 0.2, "disagree_places": 10}
+    data["output"] = {"file_mode": "0600"}
+    return data
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(NUMERIC_PATHS), ANY_VALUE), min_size=1, max_size=3))
+def test_any_value_in_a_numeric_field_is_a_located_error_or_a_config_that_ranks(
+    edits: list[tuple[tuple[str | int, ...], object]],
+) -> None:
+    data = _fuzz_base()
+    for path, value in edits:
+        data = _set(data, path, value)
+    raw = yaml.safe_dump(data, allow_unicode=True).encode()
+    try:
+        cfg = parse_config_bytes(raw, source="fuzz.yaml")
+    except ConfigError as err:
+        assert err.exit_code == ExitCode.CONFIG
+        assert err.line is not None and err.column is not None, str(err)
+        return
+    _ranks(cfg, groups=12)
