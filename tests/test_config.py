@@ -7,11 +7,15 @@ way each file name says; line numbers below are those of the offending node in t
 from __future__ import annotations
 
 import copy
+import math
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from socprio.config.load import (
     BUILTIN,
@@ -20,15 +24,28 @@ from socprio.config.load import (
     builtin_config_text,
     load_config,
     parse_config,
+    parse_config_bytes,
     resolve_config_path,
 )
-from socprio.config.models import ADMIN_COLUMNS, record_columns
+from socprio.config.models import (
+    ADMIN_COLUMNS,
+    MAX_DAYS,
+    MAX_WEIGHT,
+    MIN_WEIGHT,
+    Config,
+    record_columns,
+)
 from socprio.config.yamlsafe import MAX_CONFIG_BYTES
+from socprio.core.stability import one_at_a_time, second_opinion, stability
 from socprio.errors import ConfigError, ExitCode
+from socprio.pipeline.frame import compute
+from socprio.sample.generate import generate_rows
+from socprio.validate.records import build_record_model
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "data" / "config"
 MINIMAL = FIXTURES / "minimal.yaml"
+AS_OF = date(2026, 11, 23)
 
 
 def _error(path: Path) -> ConfigError:
@@ -48,7 +65,7 @@ def test_minimal_fixture_is_valid() -> None:
     [
         ("unknown_key.yaml", 6, 3, "record.min_member: Extra inputs are not permitted"),
         ("group_unknown_factor.yaml", 23, 7, "unknown factor 'violance'"),
-        ("weight_not_positive.yaml", 20, 5, "groups.harm.weight: Input should be greater than 0"),
+        ("weight_not_positive.yaml", 20, 5, "groups.harm.weight: Input should be greater than or"),
         ("factor_weight_negative.yaml", 22, 7, "groups.harm.factors.violence: Input should be"),
         ("overlapping_bands.yaml", 25, 15, "bands.1.min: band thresholds overlap"),
         ("rule_unknown_factor.yaml", 28, 5, "rule names unknown factor 'threat_to_lives'"),
@@ -56,7 +73,7 @@ def test_minimal_fixture_is_valid() -> None:
         ("exponent_as_weight.yaml", 20, 5, "groups.harm.weight: Input should be a valid number"),
         ("no_as_force.yaml", 4, 17, "record.forces.1: Input should be a valid string"),
         ("yes_as_true_value.yaml", 6, 17, "record.true_values.0: Input should be a valid string"),
-        ("octal_file_mode.yaml", 33, 3, "output.file_mode: Input should be a valid string"),
+        ("octal_file_mode.yaml", 33, 14, "YAML 1.1 reads this as an octal"),
         ("duplicate_key.yaml", 23, 7, "duplicate key 'violence' (first defined on line 22)"),
         ("anchors.yaml", 13, 13, "anchors and aliases"),
         ("python_tag.yaml", 2, 10, "tag !!python/object/apply:os.getcwd is not allowed"),
@@ -80,7 +97,7 @@ def test_bad_config_is_located_at_the_offending_node(
         (
             "two_problems.yaml",
             [
-                "20:5: groups.harm.weight: Input should be greater than 0",
+                "20:5: groups.harm.weight: Input should be greater than or equal to 0.000001",
                 "31:5: overrides.0.min_band: Input should be greater than or equal to 1",
             ],
         ),
@@ -226,3 +243,232 @@ def test_a_group_named_like_a_factor_is_rejected() -> None:
     assert (("groups", "violence"), "group 'violence' has the same name as a factor") in (
         err.value.problems
     )
+
+
+# --- ranges: every number finite and bounded, every list that ranking divides by non-empty --
+
+
+def _ranks(cfg: Config, *, groups: int = 30) -> None:
+    """Validate a small synthetic sample under ``cfg``, rank it as the CLI does, and run the
+    stability views with a few draws."""
+    rows = list(generate_rows(cfg, groups=groups, seed=3, as_of=AS_OF))
+    header, body = rows[0], rows[1:]
+    records = build_record_model(cfg)
+    valid = [
+        records.model_validate(dict(zip(header, r, strict=True)), context={"as_of": AS_OF})
+        for r in body
+    ]
+    run = compute(valid, cfg, as_of=AS_OF)
+    stability(run.matrix, run.scores, run.ranking, cfg, draws=3, seed=1)
+    one_at_a_time(run.scores, run.ranking, cfg)
+    second_opinion(run.matrix, run.scores, run.ranking, cfg)
+
+
+def test_a_group_weight_of_1e308_is_a_located_config_error_not_all_scores_zero(
+    tmp_path: Path,
+) -> None:
+    """A weight of 1e308 overflowed the normalising total to inf, so every score was 0.0
+    and `config check` said ok."""
+    text = builtin_config_text().decode().replace("weight: 0.45", "weight: 1.0e+308", 1)
+    line = (
+        text.splitlines().index(
+            "    weight: 1.0e+308 # the strategy targets the highest harm first; MoRiLE is harm-led"
+        )
+        + 1
+    )
+    path = tmp_path / "huge.yaml"
+    path.write_text(text)
+    err = _error(path)
+    assert err.exit_code == ExitCode.CONFIG
+    assert (err.line, err.column) == (line, 5)
+    assert "groups.harm.weight: Input should be less than or equal to 1000000" in str(err)
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("groups", "harm", "weight"), 1e308),
+        (("groups", "harm", "weight"), 1e-300),
+        (("groups", "harm", "weight"), 0.0),
+        (("groups", "harm", "factors", "violence"), 1e308),
+        (("groups", "harm", "factors", "violence"), 5e-324),
+        (("flags",), {"stale_days": 10**20}),
+        (("flags",), {"no_disruption_days": 10**20}),
+        (("flags",), {"stale_days": 0}),
+        (("record", "min_members"), 10**9),
+        (("record", "max_secondary_crimes"), 10**9),
+        (("stability",), {"concentration": 1e300}),
+        (("stability",), {"concentration": 1e-300}),
+        (("stability",), {"top_k": 10**30}),
+        (("stability",), {"disagree_places": 10**30}),
+        (("stability",), {"draws": 10**30}),
+        (("bands", 0, "band"), 10**30),
+        (("overrides", 0, "min_band"), 10**30),
+        (("sub_bands",), []),
+        (("record", "true_values"), []),
+        (("record", "false_values"), []),
+        (("record", "unknown_values"), []),
+        (("record", "group_id_pattern"), ""),
+        (("record", "group_id_pattern"), "x" * 501),
+    ],
+)
+def test_out_of_range_numbers_and_empty_lists_are_rejected_at_their_path(
+    path: tuple[str | int, ...], value: object
+) -> None:
+    problems = _problems(_set(_minimal_data(), path, value))
+    assert any(loc[: len(path)] == path for loc, _ in problems), problems
+
+
+def test_a_count_cap_beyond_any_cell_is_rejected() -> None:
+    data = _minimal_data()
+    data["factors"]["links"] = {"type": "count", "label": "L", "of": "linked_groups", "cap": 10**30}
+    assert ("factors", "links", "cap") in [loc for loc, _ in _problems(data)]
+
+
+def test_empty_sub_bands_fail_config_check_instead_of_dividing_by_zero_in_ranking() -> None:
+    problems = _problems(_set(_minimal_data(), ("sub_bands",), []))
+    assert [loc for loc, _ in problems] == [("sub_bands",)]
+
+
+def test_repeated_sub_band_letters_are_rejected() -> None:
+    problems = _problems(_set(_minimal_data(), ("sub_bands",), ["A", "A"]))
+    assert problems == [(("sub_bands",), "sub-band letters must be distinct")]
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "a{4294967296}",  # OverflowError, not re.error
+        "a{1,99999999999999999999}",
+        "(" * 250 + ")" * 250,  # deep nesting, within the length cap
+        "(" * 400 + ")" * 400,  # over the length cap
+        "^OCG-[",
+        "(?<=a+)b",
+        "\\p",
+    ],
+)
+def test_every_kind_of_regex_compile_failure_is_a_config_problem(pattern: str) -> None:
+    """A repetition count like {4294967296} made `config check` raise OverflowError."""
+    data = _set(_minimal_data(), ("record", "group_id_pattern"), pattern)
+    try:
+        cfg = parse_config(data)
+    except ConfigProblems as exc:
+        assert [loc for loc, _ in exc.problems] == [("record", "group_id_pattern")]
+    else:  # a pattern that passes the check must work for validation and ranking
+        _ranks(cfg)
+
+
+@pytest.mark.parametrize("name", ["notes", "lead_force", "group_id", "linked_groups", "status"])
+def test_a_factor_named_like_an_admin_column_is_rejected(name: str) -> None:
+    """It passed `config check` and took the admin column over."""
+    data = _minimal_data()
+    data["factors"][name] = data["factors"].pop("violence")
+    data["groups"]["harm"]["factors"] = {name: 1}
+    problems = _problems(data)
+    assert (("factors", name), f"'{name}' is an admin column; a factor needs its own name") in (
+        problems
+    )
+
+
+def test_weights_at_the_documented_extremes_normalise_and_rank() -> None:
+    data = _minimal_data()
+    data["factors"]["intent"] = {"type": "ordinal", "label": "I", "levels": ["a", "b"]}
+    data["groups"]["harm"] = {
+        "label": "H",
+        "weight": MIN_WEIGHT,
+        "factors": {"violence": MAX_WEIGHT, "intent": MIN_WEIGHT},
+    }
+    data["groups"]["other"] = {
+        "label": "O",
+        "weight": MAX_WEIGHT,
+        "factors": {"threat_to_life_active": 1},
+    }
+    cfg = parse_config(data)
+    weights = cfg.effective_weights
+    assert all(0 < w < 1 for w in weights.values())
+    assert math.isclose(math.fsum(weights.values()), 1.0)
+    _ranks(cfg)
+
+
+def test_the_shipped_config_documents_every_range() -> None:
+    text = (ROOT / "config" / "scoring.yaml").read_text()
+    weights = f"{MIN_WEIGHT:.6f} to {MAX_WEIGHT:.0f}"
+    for fragment in (weights, f"1 to {MAX_DAYS}", "concentration 0.01 to 1.0e+30", "sub_bands"):
+        assert fragment in text
+
+
+# --- fuzz: any value in a numeric field is a located ConfigError or a config that ranks ------
+
+NUMERIC_PATHS: tuple[tuple[str | int, ...], ...] = (
+    ("groups", "harm", "weight"),
+    ("groups", "harm", "factors", "violence"),
+    ("groups", "threat", "weight"),
+    ("crime_types", "drugs_supply", "harm"),
+    ("bands", 0, "min"),
+    ("bands", 1, "min"),
+    ("bands", 0, "band"),
+    ("overrides", 0, "min_band"),
+    ("overrides", 0, "value"),
+    ("record", "min_members"),
+    ("record", "max_secondary_crimes"),
+    ("factors", "links", "cap"),
+    ("factors", "crime_harm", "secondary_fraction"),
+    ("flags", "stale_days"),
+    ("flags", "no_disruption_days"),
+    ("stability", "draws"),
+    ("stability", "concentration"),
+    ("stability", "perturbation"),
+    ("stability", "top_k"),
+    ("stability", "unstable_share"),
+    ("stability", "disagree_places"),
+    ("output", "file_mode"),
+)
+
+ANY_VALUE = st.one_of(
+    st.integers(-(2**70), 2**70),
+    st.sampled_from([0, 1, 2, 3, 100, 101, 36_500, 36_501, 10**6, 10**6 + 1, 2**31, 2**63]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0.0, 5e-324, 1e-7, 1e-6, 0.5, 0.999999, 1.0, 1e6, 1.000001e6, 1e30, 1e308]),
+    st.text(max_size=12),
+    st.booleans(),
+    st.none(),
+    st.lists(st.integers(0, 3), max_size=2),
+)
+
+
+def _fuzz_base() -> dict[str, Any]:
+    data = _minimal_data()
+    data["factors"]["intent"] = {"type": "ordinal", "label": "I", "levels": ["a", "b", "c"]}
+    data["factors"]["links"] = {"type": "count", "label": "L", "of": "linked_groups", "cap": 5}
+    data["factors"]["crime_harm"] = {"type": "crime_type", "label": "C", "secondary_fraction": 0.25}
+    data["groups"]["harm"]["factors"] = {"violence": 0.5, "links": 0.3, "crime_harm": 0.2}
+    data["groups"]["threat"] = {
+        "label": "T",
+        "weight": 0.5,
+        "combine": "product",
+        "factors": {"intent": 1},
+    }
+    data["overrides"][0] = {"id": "R1", "factor": "violence", "op": "ge", "value": 2, "min_band": 1}
+    data["flags"] = {"stale_days": 90, "no_disruption_days": 90}
+    data["stability"] = {"draws": 10, "concentration": 200.0, "perturbation": 0.2, "top_k": 5}
+    data["stability"] |= {"unstable_share": 0.2, "disagree_places": 10}
+    data["output"] = {"file_mode": "0600"}
+    return data
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(NUMERIC_PATHS), ANY_VALUE), min_size=1, max_size=3))
+def test_any_value_in_a_numeric_field_is_a_located_error_or_a_config_that_ranks(
+    edits: list[tuple[tuple[str | int, ...], object]],
+) -> None:
+    data = _fuzz_base()
+    for path, value in edits:
+        data = _set(data, path, value)
+    raw = yaml.safe_dump(data, allow_unicode=True).encode()
+    try:
+        cfg = parse_config_bytes(raw, source="fuzz.yaml")
+    except ConfigError as err:
+        assert err.exit_code == ExitCode.CONFIG
+        assert err.line is not None and err.column is not None, str(err)
+        return
+    _ranks(cfg, groups=12)

@@ -5,14 +5,17 @@ from __future__ import annotations
 import csv
 import gc
 import io
+from datetime import date
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from socprio.config.load import load_config
 from socprio.errors import DataError, ExitCode, NoInputError, SocprioError, UsageError
 from socprio.read.csvtable import MAX_FIELD_CHARS, CsvTable, decode, parse, read_table
+from socprio.validate.table import Severity, validate_table
 
 DATA = Path(__file__).parent / "data" / "csv"
 
@@ -322,6 +325,13 @@ def test_trailing_empty_columns_are_dropped_with_a_notice() -> None:
     assert table.dropped_columns == (3, 4)
     assert cells(table) == [("OCG000001", "Smith"), ("OCG000002", "Jones")]
     assert table.blank_rows == (4,)
+    # validation warns at each dropped column's position (it used to say nothing)
+    result = validate_table(table, load_config(None).config, as_of=date(2026, 11, 23))
+    dropped = [i for i in result.issues if i.type == "empty_column"]
+    assert [(i.severity, i.line, i.message) for i in dropped] == [
+        (Severity.WARNING, 1, f"column {n} has no header and no values; it was ignored")
+        for n in (3, 4)
+    ]
 
 
 def test_dropping_down_to_one_column() -> None:

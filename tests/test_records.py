@@ -268,6 +268,9 @@ def test_row29_long_reference_kept_exactly() -> None:
         ("2024-04-03", date(2024, 4, 3)),
         (" 31/12/2025 ", date(2025, 12, 31)),
         ("29/02/2024", date(2024, 2, 29)),
+        ("3/4/2024", date(2024, 4, 3)),  # unpadded UK, as Excel writes it
+        ("3/04/2024", date(2024, 4, 3)),
+        ("31/1/2024", date(2024, 1, 31)),
     ],
 )
 def test_row30_iso_and_uk_dates(value: str, expected: date) -> None:
@@ -279,7 +282,10 @@ def test_row30_iso_and_uk_dates(value: str, expected: date) -> None:
     [
         "1699920000",  # Unix time: pydantic lax would accept it
         "10/31/2026",  # US order
-        "3/4/2024",
+        "3/4/24",  # two-digit year
+        "003/04/2024",
+        "0/4/2024",
+        "31/2/2024",
         "2024-4-3",
         "2024/04/03",
         "20240403",
@@ -578,5 +584,26 @@ def test_parse_date_accepts_nothing_but_those_formats(text: str) -> None:
         assert exc.type in {"invalid_date", "missing_value", "spreadsheet_error"}
         return
     assert day is not None
-    uk = f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
-    assert text.strip() in {day.isoformat(), uk}
+    d, m, y = day.day, day.month, f"{day.year:04d}"
+    uk = {f"{dd}/{mm}/{y}" for dd in (f"{d}", f"{d:02d}") for mm in (f"{m}", f"{m:02d}")}
+    assert text.strip() in {day.isoformat(), *uk}
+
+
+@given(st.dates(), st.booleans(), st.booleans())
+def test_unpadded_uk_dates_are_read_like_padded_ones(day: date, pad_d: bool, pad_m: bool) -> None:
+    """`3/4/2026` was rejected while `03/04/2026` was accepted."""
+    d = f"{day.day:02d}" if pad_d else str(day.day)
+    m = f"{day.month:02d}" if pad_m else str(day.month)
+    assert parse_date(f"{d}/{m}/{day.year:04d}") == day
+
+
+@given(st.integers(1, 31), st.integers(1, 12), st.integers(1, 9999))
+def test_unpadded_impossible_uk_dates_are_still_rejected(d: int, m: int, y: int) -> None:
+    try:
+        real = date(y, m, d)
+    except ValueError:
+        with pytest.raises(PydanticCustomError) as err:
+            parse_date(f"{d}/{m}/{y:04d}")
+        assert err.value.type == "invalid_date"
+    else:
+        assert parse_date(f"{d}/{m}/{y:04d}") == real

@@ -148,6 +148,33 @@ def test_unknown_column_is_an_error_with_a_suggestion() -> None:
     assert (result.records, result.invalid, result.read) == ((), 1, 1)
 
 
+def test_an_extra_column_error_says_columns_unknown_ignore_exists() -> None:
+    """An extra column rejected every record with no hint that the config can ignore it."""
+    header = [*COLUMNS, "analyst"]
+    result = check(csv_bytes([{**row(1), "analyst": "JB"}], header))
+    (issue,) = result.of(Severity.ERROR)
+    assert (issue.type, issue.column) == ("unknown_column", "analyst")
+    assert "set columns.unknown: ignore to skip it" in issue.message
+
+
+def test_an_empty_column_dropped_on_reading_is_a_warning_naming_its_position() -> None:
+    header = [*COLUMNS[:3], "", *COLUMNS[3:], " "]
+    rows = [{**dict.fromkeys(header, ""), **row(n)} for n in (1, 2)]
+    lines = [",".join(header)] + [",".join(r[c] if c.strip() else "" for c in header) for r in rows]
+    result = check("\n".join(lines).encode() + b"\n")
+    assert result.ok
+    assert [(i.severity, i.type, i.line, i.message) for i in result.issues] == [
+        (
+            Severity.WARNING,
+            "empty_column",
+            1,
+            f"column {n} has no header and no values; it was ignored",
+        )
+        for n in (4, len(header))
+    ]
+    assert len(result.records) == 2
+
+
 def test_unknown_column_can_be_ignored_by_config() -> None:
     data = copy.deepcopy(yaml.safe_load(builtin_config_text()))
     data["columns"]["unknown"] = "ignore"

@@ -204,22 +204,62 @@ def test_deep_nesting_is_a_config_error_not_a_recursion_error() -> None:
 
 
 def test_yaml_1_1_typing_is_kept_for_the_strict_model_to_reject() -> None:
-    text = (
-        "country: NO\nweight: yes\non: 1\nmode: 0777\nt: 1:30\nf: 1.0e3\n"
-        "v: 1.10\nn: ~\nd: 2024-01-01\neq: =\n"
-    )
+    text = "country: NO\nweight: yes\non: 1\nf: 1.0e3\nv: 1.10\nn: ~\nd: 2024-01-01\neq: =\n"
     assert load_yaml(text, source=SOURCE).data == {
         "country": False,
         "weight": True,
         True: 1,
-        "mode": 511,
-        "t": 90,
         "f": "1.0e3",
         "v": 1.1,
         "n": None,
         "d": dt.date(2024, 1, 1),
         "eq": "=",  # PyYAML's SafeLoader would crash on the YAML 1.1 "value" type
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "column", "fragment"),
+    [
+        ("stale_days: 0777\n", 13, "octal"),
+        ("stale_days: -017\n", 13, "octal"),
+        ("stale_days: 0x1F\n", 13, "hexadecimal"),
+        ("stale_days: 0b101\n", 13, "binary"),
+        ("stale_days: 00\n", 13, "octal"),
+        ("stale_days: 1:30\n", 13, "sexagesimal"),
+        ("stale_days: 1:30.5\n", 13, "sexagesimal"),
+        ("stale_days: 1_000\n", 13, "underscores"),
+        ("stale_days: 1_000.5\n", 13, "underscores"),
+        ("stale_days: !!int 0777\n", 13, "octal"),
+        ("flags: {stale_days: 0777}\n", 21, "octal"),
+        ("levels: [1, 0x10]\n", 13, "hexadecimal"),
+        ("0777: x\n", 1, "octal"),
+    ],
+)
+def test_yaml_1_1_octal_hex_binary_sexagesimal_and_underscored_numbers_are_rejected(
+    text: str, column: int, fragment: str
+) -> None:
+    """YAML 1.1 reads 0777 as 511, 0x1F as 31, 1:30 as 90: under any key, they are refused
+    at their position instead of passing `config check` as a number nobody wrote."""
+    err = _reject(text)
+    assert (err.line, err.column) == (1, column)
+    assert fragment in err.message
+    assert "quote it" in err.message
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("a: 0\n", 0),
+        ("a: -5\n", -5),
+        ("a: 90\n", 90),
+        ("a: 0.5\n", 0.5),
+        ("a: '0777'\n", "0777"),
+        ('a: "1:30"\n', "1:30"),
+        ("a: 1:30 pm\n", "1:30 pm"),
+    ],
+)
+def test_plain_decimal_numbers_and_quoted_text_still_load(text: str, value: object) -> None:
+    assert load_yaml(text, source=SOURCE).data == {"a": value}
 
 
 LOCATE_TEXT = """\

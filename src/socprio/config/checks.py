@@ -6,9 +6,11 @@ which the loader locates as ``file:line:col``.
 
 from __future__ import annotations
 
+import math
 import re
 
 from socprio.config.models import (
+    ADMIN_COLUMNS,
     GRADES,
     Combine,
     Config,
@@ -22,7 +24,7 @@ from socprio.config.models import (
 
 def config_problems(cfg: Config) -> list[tuple[Loc, str]]:
     """Cross-field checks that the field types cannot express, each with its YAML path."""
-    return [
+    problems = [
         *_factor_problems(cfg),
         *_group_problems(cfg),
         *_confidence_problems(cfg),
@@ -30,12 +32,15 @@ def config_problems(cfg: Config) -> list[tuple[Loc, str]]:
         *_override_problems(cfg),
         *_record_problems(cfg),
     ]
+    return problems or _weight_problems(cfg)  # weights normalise only once groups are sound
 
 
 def _factor_problems(cfg: Config) -> list[tuple[Loc, str]]:
     problems: list[tuple[Loc, str]] = []
     for name, f in cfg.factors.items():
         loc: Loc = ("factors", name)
+        if name in ADMIN_COLUMNS:
+            problems.append((loc, f"'{name}' is an admin column; a factor needs its own name"))
         if f.type is FactorType.ORDINAL and len(f.levels) < 2:
             problems.append(
                 ((*loc, "levels"), "an ordinal factor needs at least two levels (0 and a maximum)")
@@ -106,7 +111,22 @@ def _band_problems(cfg: Config) -> list[tuple[Loc, str]]:
         previous = band.min
     if cfg.bands[-1].min != 0:
         problems.append((("bands", len(cfg.bands) - 1, "min"), "the last band must start at 0"))
+    if len(set(cfg.sub_bands)) != len(cfg.sub_bands):
+        problems.append((("sub_bands",), "sub-band letters must be distinct"))
     return problems
+
+
+def _weight_problems(cfg: Config) -> list[tuple[Loc, str]]:
+    """Every effective weight must be a positive finite share (no overflow or underflow)."""
+    try:
+        weights = cfg.effective_weights
+    except (ArithmeticError, ValueError):
+        return [(("groups",), "the weights cannot be normalised")]
+    bad = [name for name, w in weights.items() if not (math.isfinite(w) and w > 0)]
+    if bad or not math.isclose(math.fsum(weights.values()), 1.0, rel_tol=1e-9):
+        group = cfg.group_of[bad[0]] if bad else next(iter(cfg.groups))
+        return [(("groups", group, "weight"), "the weights cannot be normalised to shares")]
+    return []
 
 
 def _override_problems(cfg: Config) -> list[tuple[Loc, str]]:
@@ -129,7 +149,8 @@ def _record_problems(cfg: Config) -> list[tuple[Loc, str]]:
             )
     try:
         re.compile(cfg.record.group_id_pattern)
-    except re.error as exc:
+    except (re.error, OverflowError, RecursionError, ValueError, MemoryError) as exc:
+        # OverflowError: a repetition count like {4294967296}; RecursionError: deep nesting
         problems.append((("record", "group_id_pattern"), f"not a valid regular expression: {exc}"))
     spellings = [
         s.casefold()

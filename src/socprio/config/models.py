@@ -14,7 +14,16 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 Loc = tuple[str | int, ...]
-Weight = Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)]
+# Documented ranges (config/scoring.yaml says the same): every number is finite and bounded,
+# so normalised weights can neither overflow nor underflow to 0 and no count overflows numpy.
+MIN_WEIGHT, MAX_WEIGHT = 1e-6, 1e6
+MIN_CONCENTRATION, MAX_CONCENTRATION = 0.01, 1e30  # 1e30: draws equal the weights
+MAX_DAYS = 36_500  # a hundred years
+MAX_COUNT = 1_000_000  # the largest count a cell may hold
+Concentration = Annotated[
+    float, Field(strict=True, ge=MIN_CONCENTRATION, le=MAX_CONCENTRATION, allow_inf_nan=False)
+]
+Weight = Annotated[float, Field(strict=True, ge=MIN_WEIGHT, le=MAX_WEIGHT, allow_inf_nan=False)]
 Fraction = Annotated[float, Field(strict=True, ge=0, le=1, allow_inf_nan=False)]
 Name = Annotated[StrictStr, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 
@@ -77,14 +86,14 @@ class _Model(BaseModel):
 class RecordRules(_Model):
     """Allowed values of the identity and admin columns, and cell spellings."""
 
-    group_id_pattern: StrictStr = "^OCG-[0-9]{4,7}$"
+    group_id_pattern: StrictStr = Field(default="^OCG-[0-9]{4,7}$", min_length=1, max_length=500)
     forces: tuple[StrictStr, ...] = Field(min_length=1)
     disruption_types: tuple[StrictStr, ...] = Field(min_length=1)
-    min_members: StrictInt = Field(default=3, ge=1)
-    max_secondary_crimes: StrictInt = Field(default=4, ge=0)
-    true_values: tuple[StrictStr, ...] = ("yes", "y", "true", "1")
-    false_values: tuple[StrictStr, ...] = ("no", "n", "false", "0")
-    unknown_values: tuple[StrictStr, ...] = ("U",)
+    min_members: StrictInt = Field(default=3, ge=1, le=100_000)  # member_count's own range
+    max_secondary_crimes: StrictInt = Field(default=4, ge=0, le=64)
+    true_values: tuple[StrictStr, ...] = Field(default=("yes", "y", "true", "1"), min_length=1)
+    false_values: tuple[StrictStr, ...] = Field(default=("no", "n", "false", "0"), min_length=1)
+    unknown_values: tuple[StrictStr, ...] = Field(default=("U",), min_length=1)
 
 
 class Columns(_Model):
@@ -115,7 +124,7 @@ class Factor(_Model):
     source: StrictStr = ""
     description: StrictStr = ""
     levels: tuple[StrictStr, ...] = ()
-    cap: StrictInt | None = Field(default=None, ge=1)
+    cap: StrictInt | None = Field(default=None, ge=1, le=MAX_COUNT)
     of: StrictStr | None = None
     secondary_fraction: Fraction | None = None
     unknown: UnknownPolicy | None = None
@@ -147,7 +156,7 @@ class Group(_Model):
 class Band(_Model):
     """A band and its lower score bound."""
 
-    band: StrictInt = Field(ge=1)
+    band: StrictInt = Field(ge=1, le=100)
     min: Annotated[float, Field(strict=True, ge=0, le=100, allow_inf_nan=False)]
 
 
@@ -159,26 +168,26 @@ class Rule(_Model):
     factor: StrictStr
     op: Op
     value: StrictBool | StrictInt
-    min_band: StrictInt = Field(ge=1)
+    min_band: StrictInt = Field(ge=1, le=100)
     flag: Literal["ACTION_NOW"] | None = None
 
 
 class Flags(_Model):
     """Thresholds for review flags."""
 
-    stale_days: StrictInt = Field(default=90, ge=1)
-    no_disruption_days: StrictInt = Field(default=90, ge=1)
+    stale_days: StrictInt = Field(default=90, ge=1, le=MAX_DAYS)
+    no_disruption_days: StrictInt = Field(default=90, ge=1, le=MAX_DAYS)
 
 
 class StabilitySettings(_Model):
     """Rank stability under weight uncertainty, and the second-opinion views."""
 
     draws: StrictInt = Field(default=1000, ge=1, le=1_000_000)
-    concentration: Weight = 200.0
+    concentration: Concentration = 200.0
     perturbation: Annotated[float, Field(strict=True, gt=0, lt=1, allow_inf_nan=False)] = 0.2
-    top_k: StrictInt = Field(default=10, ge=1)
+    top_k: StrictInt = Field(default=10, ge=1, le=MAX_COUNT)
     unstable_share: Fraction = 0.2
-    disagree_places: StrictInt = Field(default=45, ge=1)
+    disagree_places: StrictInt = Field(default=45, ge=1, le=MAX_COUNT)
 
 
 class OutputSettings(_Model):
@@ -205,8 +214,10 @@ class Config(_Model):
     factors: dict[Name, Factor] = Field(min_length=1)
     groups: dict[Name, Group] = Field(min_length=1)
     confidence: dict[Confidence, tuple[StrictStr, ...]] = {}
-    bands: tuple[Band, ...] = Field(min_length=1)
-    sub_bands: tuple[Annotated[StrictStr, Field(pattern=r"^[A-Z]$")], ...] = ("A", "B", "C")
+    bands: tuple[Band, ...] = Field(min_length=1, max_length=100)
+    sub_bands: tuple[Annotated[StrictStr, Field(pattern=r"^[A-Z]$")], ...] = Field(
+        default=("A", "B", "C"), min_length=1, max_length=26
+    )
     overrides: tuple[Rule, ...] = ()
     flags: Flags = Flags()
     stability: StabilitySettings = StabilitySettings()

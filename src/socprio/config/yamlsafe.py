@@ -7,6 +7,7 @@ Positions are 1-based ``(line, column)`` and errors are ``ConfigError`` (exit co
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,11 @@ MAX_CONFIG_BYTES: int = 256 * 1024
 _MAX_DEPTH = 64  # PyYAML composes and constructs recursively; stay far from RecursionError
 _YAML = "tag:yaml.org,2002:"
 _MERGE_TAG = _YAML + "merge"
+# YAML 1.1 also reads 0777 as octal 511, 0x1F as 31, 0b11 as 3, 1:30 as 90 (sexagesimal) and
+# 1_000 as 1000. The config promises such values are rejected, not guessed: a number must be
+# plain decimal (quote it if it is text).
+_BASED_INT = re.compile(r"^[-+]?0([0-7]+|[xX][0-9a-fA-F]+|[bB][01]+)$")
+_NUMBER_TAGS = (_YAML + "int", _YAML + "float")
 _NODE_KIND: dict[str, type[Node]] = {
     **{_YAML + t: ScalarNode for t in ("str", "int", "float", "bool", "null", "timestamp")},
     _YAML + "seq": SequenceNode,
@@ -57,6 +63,8 @@ class _Loader(yaml.SafeLoader):
             raise _reject("merge keys (<<) are not allowed", node)
         if node is not None and not isinstance(node, _NODE_KIND.get(node.tag, ())):
             raise _reject(f"the tag {node.tag.replace(_YAML, '!!')} is not allowed here", node)
+        if isinstance(node, ScalarNode) and node.tag in _NUMBER_TAGS:
+            _check_number(node)
         return node
 
     def construct_object(self, node: Node, deep: bool = False) -> Any:
@@ -80,6 +88,23 @@ class _Loader(yaml.SafeLoader):
                 raise _reject(message, key_node)
             first_line[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep)
+
+
+def _check_number(node: ScalarNode) -> None:
+    """Refuse the YAML 1.1 number forms that read as something other than they look."""
+    value = str(node.value)
+    if ":" in value:
+        kind = "a sexagesimal number (1:30 is 90)"
+    elif "_" in value:
+        kind = "a number with underscores"
+    elif node.tag == _YAML + "int" and _BASED_INT.match(value):
+        kind = "an octal, hexadecimal or binary number (0777 is 511)"
+    else:
+        return
+    raise _reject(
+        f"YAML 1.1 reads this as {kind}; write a plain decimal number, or quote it if it is text",
+        node,
+    )
 
 
 @dataclass(frozen=True)

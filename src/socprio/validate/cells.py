@@ -20,7 +20,7 @@ SPREADSHEET_ERRORS = frozenset(
     {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
 )
 _ISO = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")  # [0-9]: \d also matches other scripts
-_UK = re.compile(r"^([0-9]{2})/([0-9]{2})/([0-9]{4})$")
+_UK = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")  # 3/4/2026 as well as 03/04/2026
 _DIGITS = re.compile(r"^(0|[1-9][0-9]*)$")
 _ODD_SPACE = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -79,7 +79,8 @@ def whole_number(lo: int, hi: int, *, unknown: frozenset[str] = frozenset()) -> 
 
 
 def parse_date(value: object, *, optional: bool = False) -> date | None:
-    """ISO ``YYYY-MM-DD`` or UK ``DD/MM/YYYY`` only; never a timestamp or US order."""
+    """ISO ``YYYY-MM-DD`` or UK ``DD/MM/YYYY`` (day and month may be unpadded: ``3/4/2026``)
+    only; never a timestamp, a two-digit year or US order."""
     text = _cell(value)
     if not text:
         if optional:

@@ -117,11 +117,12 @@ def map_header(
             hint = difflib.get_close_matches(_norm(cell), list(expected), n=1)
             tip = f"; did you mean '{expected[hint[0]]}'?" if hint else ""
             ignore = cfg.columns.unknown == "ignore"
+            action = " (ignored)" if ignore else "; set columns.unknown: ignore to skip it"
             issues.append(
                 Issue(
                     Severity.NOTICE if ignore else Severity.ERROR,
                     "unknown_column",
-                    f"column {pos} is not in the config{tip}" + (" (ignored)" if ignore else ""),
+                    f"column {pos} is not in the config{tip}{action}",
                     source,
                     1,
                     cell.strip(),
@@ -185,6 +186,20 @@ class _Pass:
             )
 
 
+def _dropped_columns(table: CsvTable) -> list[Issue]:
+    """A warning for each column dropped on reading because its header and cells were empty."""
+    return [
+        Issue(
+            Severity.WARNING,
+            "empty_column",
+            f"column {pos} has no header and no values; it was ignored",
+            table.source,
+            1,
+        )
+        for pos in table.dropped_columns
+    ]
+
+
 def validate_table(
     table: CsvTable, cfg: Config, *, as_of: date, show_values: bool = False
 ) -> Validated:
@@ -197,7 +212,8 @@ def validate_table(
     at a fraction of the cost on large files.
     """
     source = table.source
-    mapping, issues = map_header(table.header, cfg, source)
+    mapping, header_issues = map_header(table.header, cfg, source)
+    issues = [*_dropped_columns(table), *header_issues]
     blank = len(table.blank_rows)
     if any(i.severity is Severity.ERROR for i in issues):
         return Validated(source, (), (), tuple(issues), blank, len(table.rows))
