@@ -17,6 +17,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import sample_csv
+from socprio import assess
 from socprio.config.load import (
     BUILTIN,
     CONFIG_ENV_VAR,
@@ -33,14 +35,12 @@ from socprio.config.models import (
     MAX_WEIGHT,
     MIN_WEIGHT,
     Config,
+    LoadedConfig,
     record_columns,
 )
 from socprio.config.yamlsafe import MAX_CONFIG_BYTES
-from socprio.core.stability import one_at_a_time, second_opinion, stability
+from socprio.core.stability import one_at_a_time
 from socprio.errors import ConfigError, ExitCode
-from socprio.pipeline.frame import compute
-from socprio.sample.generate import generate_rows
-from socprio.validate.records import build_record_model
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "data" / "config"
@@ -249,19 +249,11 @@ def test_a_group_named_like_a_factor_is_rejected() -> None:
 
 
 def _ranks(cfg: Config, *, groups: int = 30) -> None:
-    """Validate a small synthetic sample under ``cfg``, rank it as the CLI does, and run the
-    stability views with a few draws."""
-    rows = list(generate_rows(cfg, groups=groups, seed=3, as_of=AS_OF))
-    header, body = rows[0], rows[1:]
-    records = build_record_model(cfg)
-    valid = [
-        records.model_validate(dict(zip(header, r, strict=True)), context={"as_of": AS_OF})
-        for r in body
-    ]
-    run = compute(valid, cfg, as_of=AS_OF)
-    stability(run.matrix, run.scores, run.ranking, cfg, draws=3, seed=1)
-    one_at_a_time(run.scores, run.ranking, cfg)
-    second_opinion(run.matrix, run.scores, run.ranking, cfg)
+    """Assess a small synthetic sample under ``cfg`` through the public pipeline, with a few
+    weight draws, and run the one-at-a-time view."""
+    loaded = LoadedConfig(config=cfg, path="<test>", sha256="0" * 64)
+    a = assess(sample_csv(cfg, groups=groups, seed=3), loaded, as_of=AS_OF, draws=3, seed=1)
+    one_at_a_time(a.scores, a.ranking, cfg)
 
 
 def test_a_group_weight_of_1e308_is_a_located_config_error_not_all_scores_zero(
