@@ -110,3 +110,24 @@ def test_previous_reads_the_old_and_the_new_column_order_alike(a: Assessment) ->
     old_run = read_ranking(out.getvalue().encode(), source="old.csv")
     assert new_run.factors == old_run.factors
     assert new_run.frame.equals(old_run.frame)
+
+
+def test_top_never_hides_an_act_now_group(a: Assessment) -> None:
+    now = a.table["group_id"][a.flags[:, NOW]].tolist()
+    last = int(a.table["rank"][a.flags[:, NOW]].max())
+    view = a.select(top=1)
+    assert view.table["group_id"].tolist() == [a.table["group_id"].iloc[0], *now]
+    assert view.provenance.counts.shown == 1 + len(now)
+    assert last > 1 and view.act_now_outside is not None and view.act_now_outside.empty
+
+
+def test_act_now_groups_a_filter_leaves_out_are_kept_aside(a: Assessment) -> None:
+    forces = a.table["lead_force"][a.flags[:, NOW]]
+    other = next(f for f in sorted(set(a.table["lead_force"])) if f not in set(forces))
+    view = a.select(force=other, top=3)
+    assert len(view.table) == 3 and not view.flags[:, NOW].any()
+    outside = view.act_now_outside
+    assert outside is not None
+    assert outside["group_id"].tolist() == a.table["group_id"][a.flags[:, NOW]].tolist()
+    again = view.select(top=2)  # a view of a view keeps what was set aside
+    assert again.act_now_outside is not None and len(again.act_now_outside) == len(outside)
