@@ -159,7 +159,6 @@ def ranking_frame(
 
     data: dict[str, Any] = {
         "rank": r.rank[rows],
-        "tasking_order": np.where(r.rank[rows] > 0, tasking_positions(flags), 0),
         "group_id": m.group_id[rows],
         "codename": column("codename"),
         "band": shared_text(label[r.effective[rows]]),
@@ -281,12 +280,14 @@ def build_tables(
     ranked = r.order
     flags = flag_mask(r, ranked, stab, opinion)
     table = ranking_frame(records, m, s, r, cfg, ranked, flags)
+    table.insert(1, "tasking_order", tasking_positions(flags))
     at = list(table.columns).index("score_band") + 1
     added = pd.DataFrame(assessed_columns(ranked, stab, opinion), index=table.index)
     table = pd.concat([table.iloc[:, :at], added, table.iloc[:, at:]], axis=1)
     others = np.setdiff1d(np.arange(len(m)), ranked)
     others = others[np.argsort(m.group_id[others], kind="stable")]
     unranked = ranking_frame(records, m, s, r, cfg, others, flag_mask(r, others, None, None))
+    unranked.insert(1, "tasking_order", np.zeros(len(others), dtype=np.int64))  # not tasked
     return table, unranked, flags
 
 
