@@ -111,9 +111,8 @@ def test_file_formats_agree_on_every_group(
 
 
 def test_table_and_pack_show_each_group_as_the_files_do(assessed: Assessment) -> None:
-    table = export(OutputFormat.TABLE, assessed, ExportOptions(width=132))
+    table = export_bytes(OutputFormat.TABLE, assessed, ExportOptions(width=132)).decode()
     pack = html.unescape(str(export(OutputFormat.HTML, assessed, ExportOptions(chart_top=20))))
-    assert isinstance(table, str)
     for rank, gid, band, flags, _ in expected(assessed):
         line = next(x for x in table.splitlines() if f" {gid} " in f" {x} ")
         assert re.match(rf"\s*{rank}\s+{band}\^?\s", line), line
