@@ -8,9 +8,11 @@ terminal, and nothing is ever read as markup.
 
 from __future__ import annotations
 
+import io
 import re
 import textwrap
 from enum import StrEnum
+from typing import Any
 
 from rich.cells import cell_len, get_character_cell_size
 
@@ -132,3 +134,15 @@ def paint(text: str, role: str, ink: Ink) -> str:
         return text
     sgr = STYLES[role][0 if ink is Ink.COLOUR else 1]
     return f"\x1b[{sgr}m{text}\x1b[0m" if sgr else text
+
+
+def rendered(renderable: Any, width: int) -> str:
+    """A rich renderable as plain text ``width`` columns wide, without trailing spaces."""
+    from rich.console import Console
+
+    out = io.StringIO()
+    console = Console(
+        file=out, width=width, no_color=True, highlight=False, emoji=False, markup=False
+    )
+    console.print(renderable)
+    return "".join(line.rstrip() + "\n" for line in out.getvalue().splitlines())
