@@ -29,3 +29,16 @@ def test_the_legend_explains_each_abbreviation_in_flag_order() -> None:
 def test_ranking_flags_lead_and_action_now_is_first() -> None:
     assert tuple(Flag)[: len(RANKING_FLAGS)] == RANKING_FLAGS
     assert next(iter(Flag)) is Flag.ACTION_NOW
+
+
+def test_the_readme_flag_table_is_the_enum() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    rows = [line for line in readme.splitlines() if line.startswith("| `") and "` | `" in line]
+    table = {
+        cells[0].strip("` "): cells[1].strip("` ")
+        for cells in (line.strip("|").split(" | ") for line in rows)
+        if cells[0].strip("` ") in {f.value for f in Flag}
+    }
+    assert table == {f.value: f.short for f in Flag}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
@@ -254,3 +255,27 @@ def test_piped_output_takes_columns_lists_every_group_and_has_no_codes() -> None
     ranking = next(i for i, x in enumerate(lines) if x.startswith("Ranking"))
     assert sum(bool(re.match(r"\s*\d+ +\d[A-C]", x)) for x in lines[ranking:]) == 170
     assert lines.index(next(x for x in lines if "OCG-0052" in x)) < ranking  # act-now first
+
+
+def test_the_readme_screenshot_source_is_the_80_column_table() -> None:
+    import html
+
+    from table_screenshot import table_ansi, table_html
+
+    ansi = table_ansi()
+    assert max(cell_len(line) for line in shown(ansi)) <= 80
+    page = html.unescape(table_html(ansi))
+    assert "ACT NOW: 1 group" in page and "OCG-0052" in page and "NOW!" in page
+    assert "\x1b" not in page  # the colours became styles
+
+
+@pytest.mark.slow
+def test_the_readme_screenshot_can_be_taken(tmp_path: Path) -> None:
+    from chromium import find_chromium
+    from table_screenshot import readme_screenshot
+
+    if find_chromium() is None:
+        pytest.skip("chromium is not installed: the README screenshot is not retaken")
+    png = tmp_path / "table.png"
+    readme_screenshot(png)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
