@@ -103,14 +103,13 @@ def _text_cells(sheet: Sheet, name: str, series: pd.Series, order: np.ndarray) -
             text = ", ".join(part for part in text.split(";") if part)
         texts.append(escape_cell(text) if text else None)
     wrap = {"text_wrap": True, "valign": "top"} if name in WRAPPED else {"valign": "top"}
-    styles = []
-    for text in texts:
-        if name == "flags" and text and "ACTION_NOW" in text:
-            styles.append(sheet.styles.get(**NOW_STYLE))
-        elif name in BAND_COLUMNS and text:
-            styles.append(sheet.styles.get(bg_color=band_fill(text), **wrap))
-        else:
-            styles.append(sheet.styles.get(**wrap))
+    plain = sheet.styles.get(**wrap)
+    styles = [plain] * len(texts)
+    if name == "flags":
+        now = sheet.styles.get(**NOW_STYLE)
+        styles = [now if t and "ACTION_NOW" in t else plain for t in texts]
+    elif name in BAND_COLUMNS:
+        styles = [sheet.styles.get(bg_color=band_fill(t), **wrap) if t else plain for t in texts]
     return texts, styles, codes, False
 
 

@@ -7,16 +7,16 @@ constant-memory mode requires.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 from socprio.present.escape import escape_cell
 from socprio.present.method import Cell
-from socprio.present.xlsxlayout import HEADER_ROW, MAX_WIDTH, MIN_WIDTH, band_number
+from socprio.present.xlsxlayout import HEADER_ROW, MAX_WIDTH, MIN_WIDTH
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from socprio.pipeline.result import Provenance
 
 HEADER_FILL = "#D9D9D9"
@@ -154,15 +154,14 @@ def numbers_width(values: list[float], num_format: str) -> int:
     return len(f"{-abs(widest):.{digits}f}")
 
 
-def _counts_by_band(values: Iterable[tuple[str, str]]) -> dict[str, dict[int, int]]:
-    """Per category value, the number of groups in each band number."""
-    out: dict[str, dict[int, int]] = {}
-    for value, band in values:
-        number = band_number(band)
-        if number is not None:
-            per = out.setdefault(value, {})
-            per[number] = per.get(number, 0) + 1
-    return out
+def _counts_by_band(values: pd.Series, numbers: pd.Series) -> dict[str, dict[int, int]]:
+    """Per category value, the number of groups in each band number (counted at once)."""
+    counts = pd.crosstab(values.astype(str).to_numpy(), numbers.to_numpy())
+    bands = [int(str(n)) for n in counts.columns]
+    return {
+        str(value): {n: int(c) for n, c in zip(bands, row, strict=True) if c}
+        for value, row in zip(counts.index, counts.to_numpy().tolist(), strict=True)
+    }
 
 
 def summary_rows(
@@ -171,20 +170,18 @@ def summary_rows(
     movement_counts: Mapping[str, int] | None,
 ) -> tuple[list[int], list[list[Cell]]]:
     """The Summary table: category, value, groups, then groups per band number."""
-    bands = [str(b) for b in frame["band"]]
-    numbers = sorted({n for n in map(band_number, bands) if n is not None})
+    numbers_of = frame["band"].astype(str).str.extract(r"^(\d+)", expand=False)
+    known = numbers_of.notna()
+    numbers_of = numbers_of[known].astype(int)
+    numbers = sorted(set(numbers_of.tolist()))
     splits: dict[str, dict[str, dict[int, int]]] = {}
     for column in ("band", "lead_force", "principal_crime", "movement"):
-        if column in frame.columns:
-            splits[column] = _counts_by_band(zip(map(str, frame[column]), bands, strict=True))
-    if "opportunity_4p" in frame.columns:
-        pairs = [
-            (strand, band)
-            for cell, band in zip(map(str, frame["opportunity_4p"]), bands, strict=True)
-            for strand in cell.split(";")
-            if strand
-        ]
-        splits["opportunity_4p"] = _counts_by_band(pairs)
+        if column in frame.columns and len(numbers_of):
+            splits[column] = _counts_by_band(frame[column][known], numbers_of)
+    if "opportunity_4p" in frame.columns and len(numbers_of):
+        strands = frame["opportunity_4p"][known].astype(str).str.split(";").explode()
+        strands = strands[strands != ""]
+        splits["opportunity_4p"] = _counts_by_band(strands, numbers_of.loc[strands.index])
     sections: dict[str, Mapping[str, int]] = dict(summary)
     if movement_counts is not None:
         sections["movement"] = movement_counts
