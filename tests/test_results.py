@@ -128,11 +128,11 @@ def test_filters_keep_regional_ranks_and_top_applies_after(
         )
 
     keep = np.array([matches(row) for row in frame.to_dict(orient="records")], dtype=bool)
-    expected = frame[keep]
     positions = np.flatnonzero(keep)
-    if top is not None:
-        expected = expected.head(top)
-        positions = positions[:top]
+    if top is not None:  # the first top, and every act-now group matching the filters
+        now = a.flags[:, list(Flag).index(Flag.ACTION_NOW)]
+        positions = positions[(np.arange(len(positions)) < top) | now[positions]]
+    expected = frame.iloc[positions]
     pd.testing.assert_frame_equal(out, expected)  # same rows, same (regional) ranks
     assert out["rank"].is_monotonic_increasing
     np.testing.assert_array_equal(view.flags, a.flags[positions])  # the mask follows the rows

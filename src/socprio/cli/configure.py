@@ -19,11 +19,11 @@ PathArg = Annotated[
 @config_app.command("show")
 def config_show(path: PathArg = None, config: o.ConfigOpt = None) -> None:
     """Print the weights (relative and effective), bands and rules of a config."""
-    from rich.console import Console
-
+    from socprio.cli.steps import terminal_width
     from socprio.present.describe import config_view
+    from socprio.present.termtext import rendered
 
-    Console(width=100).print(config_view(o.load(config or path)))
+    typer.echo(rendered(config_view(o.load(config or path)), terminal_width()), nl=False)
 
 
 @config_app.command("check")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -12,6 +11,7 @@ import typer
 from socprio.cli import options as o
 from socprio.cli.app import app
 from socprio.cli.data import ReportFormat
+from socprio.cli.steps import terminal_width
 from socprio.errors import NoInputError, UsageError
 
 
@@ -54,7 +54,7 @@ def explain(
     if format is ReportFormat.JSON:
         typer.echo(explain_json(a, group_id), nl=False)
     else:
-        typer.echo(explain_text(a, group_id, width=_width()), nl=False)
+        typer.echo(explain_text(a, group_id, width=terminal_width()), nl=False)
 
 
 @app.command("stability")
@@ -94,13 +94,6 @@ def stability_command(
     if format is ReportFormat.JSON:
         typer.echo(report_json(a), nl=False)
     else:
-        from rich.console import Console
+        from socprio.present.termtext import rendered
 
-        Console(width=100).print(report_text(a, top=top))
-
-
-def _width() -> int:
-    """The terminal's width up to 100 columns; 100 when not a terminal."""
-    import shutil
-
-    return min(100, shutil.get_terminal_size((100, 24)).columns) if sys.stdout.isatty() else 100
+        typer.echo(rendered(report_text(a, top=top), terminal_width()), nl=False)

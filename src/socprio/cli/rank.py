@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -21,9 +21,6 @@ from socprio.cli.steps import (
 )
 from socprio.present.formats import OutputFormat
 
-if TYPE_CHECKING:
-    pass
-
 ArchiveOpt = Annotated[
     Path | None,
     typer.Option(
@@ -32,7 +29,10 @@ ArchiveOpt = Annotated[
         "and compare with the previous run there.",
     ),
 ]
-TopOpt = Annotated[int | None, typer.Option("--top", "-n", min=1, help="Show the first N.")]
+TopOpt = Annotated[
+    int | None,
+    typer.Option("--top", "-n", min=1, help="Show the first N (and every act-now group)."),
+]
 ForceOpt = Annotated[str | None, typer.Option("--force", help="Only this lead force.")]
 CrimeOpt = Annotated[
     str | None, typer.Option("--crime", help="Only groups with this principal or secondary crime.")
@@ -48,6 +48,14 @@ FormatOpt = Annotated[
 ]
 ReplaceOpt = Annotated[
     bool, typer.Option("--replace", help="Rerun a week already in --archive, replacing it.")
+]
+AllOpt = Annotated[
+    bool,
+    typer.Option(
+        "--all",
+        help="Table: list every group (streamed), not the first screenful or two a terminal "
+        "gets by default. Act-now groups are always listed first.",
+    ),
 ]
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write here (atomically); - for stdout.")
@@ -74,12 +82,12 @@ def rank(
     seed: o.SeedOpt = 0,
     quiet: o.QuietOpt = False,
     replace: ReplaceOpt = False,
+    show_all: AllOpt = False,
 ) -> None:
-    """Score, band and rank the active groups for tasking.
+    """Score, band and rank the active groups for tasking (act-now groups first).
 
-    Every output (--output and the --archive week) is checked and locked before the input is
-    read, and written all together at the end: a run that fails writes nothing anywhere.
-    """
+    Every output (--output, the --archive week) is locked before the input is read and all
+    are written together at the end: a run that fails writes nothing anywhere."""
     from socprio.history.archive import ArchiveWeek, archive_ranking
     from socprio.write.plan import OutputPlan
 
@@ -112,6 +120,6 @@ def rank(
             deliver(plan, fmt, view, target, quiet=quiet)
         plan.commit()
     if target is None:
-        deliver(plan, fmt, view, None, quiet=quiet)
+        deliver(plan, fmt, view, None, quiet=quiet, every_row=show_all or top is not None)
     if not quiet:
         o.stderr(ranked_line(a, include_dormant=include_dormant))

@@ -3,6 +3,7 @@ assess (against --previous or the archive), deliver the output, and summarise th
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -15,6 +16,7 @@ from socprio.present.formats import BINARY, SUFFIXES, OutputFormat
 if TYPE_CHECKING:
     from socprio.config.models import LoadedConfig
     from socprio.pipeline.result import Assessment
+    from socprio.present.export import ExportOptions
     from socprio.write.plan import FileOutput, OutputPlan
 
 
@@ -105,21 +107,65 @@ def declare_output(
 
 
 def deliver(
-    plan: OutputPlan, fmt: OutputFormat, a: Assessment, target: FileOutput | None, *, quiet: bool
+    plan: OutputPlan,
+    fmt: OutputFormat,
+    a: Assessment,
+    target: FileOutput | None,
+    *,
+    quiet: bool,
+    every_row: bool = False,
 ) -> None:
     """Stage ``a`` in ``fmt`` for ``target``, or (no target) print it on stdout; a quiet run
-    prints no table, because cron mails what a quiet run prints."""
-    import shutil
+    prints no table, because cron mails what a quiet run prints. On a terminal the table
+    shows a screenful or two of rows unless ``every_row`` (act-now groups always)."""
+    from socprio.present.export import export
 
-    from socprio.present.export import ExportOptions, export
-
-    terminal = sys.stdout.isatty()
-    width = min(100, shutil.get_terminal_size((100, 24)).columns) if terminal else 100
-    opts = ExportOptions(width=width, terminal=terminal)
+    opts = table_options(a, every_row=every_row)
     if target is not None:
         plan.stage(target, export(fmt, a, opts), bom=fmt is OutputFormat.CSV)
     elif not (quiet and fmt is OutputFormat.TABLE):
         o.echo_chunks(export(fmt, a, opts))
+
+
+def _terminal_size(stream: object) -> os.terminal_size | None:
+    """The size of the terminal ``stream`` writes to, or None when it is not one."""
+    try:
+        if stream is not None and stream.isatty():  # type: ignore[attr-defined]
+            return os.get_terminal_size(stream.fileno())  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        pass
+    return None
+
+
+def terminal_width(default: int = 100) -> int:
+    """$COLUMNS when set, else the width of the terminal on stdout, else on stderr (output
+    piped into ``less`` is read on that terminal), else ``default``."""
+    env = os.environ.get("COLUMNS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    size = _terminal_size(sys.stdout) or _terminal_size(sys.stderr)
+    return size.columns if size is not None and size.columns > 0 else default
+
+
+def table_options(a: Assessment, *, every_row: bool) -> ExportOptions:
+    """How the table fits where it goes: the width, colours (not for a pipe, TERM=dumb, or
+    NO_COLOR, which keeps bold), and on a terminal the rows of two screens or so."""
+    from socprio.present.export import ExportOptions
+
+    tty = _terminal_size(sys.stdout)
+    colours = tty is not None and os.environ.get("TERM", "") != "dumb"
+    env_lines = os.environ.get("LINES", "")
+    lines = int(env_lines) if env_lines.isdigit() else tty.lines if tty is not None else 24
+    limit = None if every_row or tty is None else max(SCREEN_ROWS_MIN, 2 * lines - 20)
+    return ExportOptions(
+        width=terminal_width(),
+        terminal=colours,
+        no_color=bool(os.environ.get("NO_COLOR")),
+        limit=limit,
+    )
+
+
+SCREEN_ROWS_MIN = 20
 
 
 def ranked_line(a: Assessment, *, include_dormant: bool) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 
@@ -27,6 +28,19 @@ class Flag(StrEnum):
         """What the flag says about a group, in plain English."""
         return MEANING[self]
 
+    @property
+    def short(self) -> str:
+        """The flag's abbreviation, for outputs short of room (the terminal table). It is only
+        an abbreviation of the one name above: every output that prints it prints ``legend``
+        beside it, and every other output prints the full name."""
+        return SHORT[self]
+
+
+def legend(flags: Iterable[Flag] = tuple(Flag)) -> list[str]:
+    """One line per flag, in Flag order: its abbreviation, its name and its meaning."""
+    shown = set(flags)
+    return [f"{f.short:<5} {f.value}: {f.meaning}" for f in Flag if f in shown]
+
 
 MEANING: dict[Flag, str] = {
     Flag.ACTION_NOW: "an active threat to life: act now",
@@ -38,5 +52,17 @@ MEANING: dict[Flag, str] = {
     Flag.LOW_CONFIDENCE: "the 3x5x2 grading gives low confidence",
     Flag.UNSTABLE: "its band changes under plausible weights",
     Flag.DISAGREE: "a simpler view (harm only, or attribute count) places it far away",
+}
+# At most five characters each, unique, and none the full name of another flag.
+SHORT: dict[Flag, str] = {
+    Flag.ACTION_NOW: "NOW!",
+    Flag.OVERRIDE: "OVR",
+    Flag.GAP: "GAP",
+    Flag.STALE: "STALE",
+    Flag.NO_LRO: "NOLRO",
+    Flag.NO_DISRUPTION: "NODIS",
+    Flag.LOW_CONFIDENCE: "LOWC",
+    Flag.UNSTABLE: "UNST",
+    Flag.DISAGREE: "DISAG",
 }
 RANKING_FLAGS: tuple[Flag, ...] = tuple(Flag)[:7]  # the columns of Ranking.flags

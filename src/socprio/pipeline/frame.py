@@ -6,7 +6,7 @@ group_id). Numbers keep full precision here; each format rounds only when it wri
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,6 +29,7 @@ POINTS_DP = 2
 # Export column names; later tools (diff, previous-run movement, spreadsheet) read these.
 ID_COLUMNS = (
     "rank",
+    "tasking_order",
     "group_id",
     "codename",
     "band",
@@ -56,6 +57,41 @@ ID_COLUMNS = (
 OPINION_COLUMNS = ("harm_rank", "attribute_rank")
 STABILITY_COLUMNS = ("rank_p5", "rank_p95", "p_top_k", "p_same_band")
 SHARE_DP = 3  # p_top_k and p_same_band: 0.996 must not print as a certain 1.0
+# The columns a tasking meeting reads first, in the order the flat exports (CSV, workbook)
+# write them (movement columns only when a previous run was given); every other column
+# follows in table order. Readers (history/previous.py) find columns by name, never position.
+MEETING_COLUMNS = (
+    "rank",
+    "tasking_order",
+    "band",
+    "score",
+    "group_id",
+    "codename",
+    "lead_force",
+    "principal_crime",
+    "lro_assigned",
+    "flags",
+    "movement",
+    "previous_rank",
+    "rank_change",
+    "previous_band",
+)
+
+
+def export_columns(columns: Iterable[object]) -> list[str]:
+    """``columns`` in export order: MEETING_COLUMNS first (those present), then the rest."""
+    names = [str(c) for c in columns]
+    lead = [c for c in MEETING_COLUMNS if c in names]
+    return lead + [c for c in names if c not in MEETING_COLUMNS]
+
+
+def tasking_positions(flags: BoolArray) -> IntArray:
+    """The 1-based tasking order of rows in rank order: every ACTION_NOW row first (in rank
+    order), then the rest in rank order. ``rank`` stays the harm order."""
+    now = flags[:, list(Flag).index(Flag.ACTION_NOW)]
+    position = np.empty(len(now), dtype=np.int64)
+    position[np.argsort(~now, kind="stable")] = np.arange(1, len(now) + 1)
+    return position
 
 
 def raw_text(value: float, kind: FactorType) -> str:
@@ -244,12 +280,14 @@ def build_tables(
     ranked = r.order
     flags = flag_mask(r, ranked, stab, opinion)
     table = ranking_frame(records, m, s, r, cfg, ranked, flags)
+    table.insert(1, "tasking_order", tasking_positions(flags))
     at = list(table.columns).index("score_band") + 1
     added = pd.DataFrame(assessed_columns(ranked, stab, opinion), index=table.index)
     table = pd.concat([table.iloc[:, :at], added, table.iloc[:, at:]], axis=1)
     others = np.setdiff1d(np.arange(len(m)), ranked)
     others = others[np.argsort(m.group_id[others], kind="stable")]
     unranked = ranking_frame(records, m, s, r, cfg, others, flag_mask(r, others, None, None))
+    unranked.insert(1, "tasking_order", np.zeros(len(others), dtype=np.int64))  # not tasked
     return table, unranked, flags
 
 

@@ -136,7 +136,9 @@ class Assessment:
     the valid groups that were not ranked (archived, and dormant unless included), by
     group_id, with the same base columns. ``flags`` is the (ranked, len(Flag)) mask behind
     the table's ``flags`` column. The core arrays are kept for ``explain`` and ``stability``:
-    their row i is matrix row i, not rank order.
+    their row i is matrix row i, not rank order. In a view (``select``),
+    ``act_now_outside`` holds the act-now rows of the full table its filters left out, so a
+    human-facing output can say they exist.
     """
 
     provenance: Provenance
@@ -150,6 +152,7 @@ class Assessment:
     stability: Stability | None = None
     movement: Movement | None = None
     warnings: tuple[Issue, ...] = ()
+    act_now_outside: pd.DataFrame | None = None
 
     @property
     def config(self) -> Config:
@@ -199,16 +202,28 @@ class Assessment:
         top: int | None = None,
     ) -> Assessment:
         """A view holding only the ranked groups matching every filter given (ignoring case),
-        then the first ``top``; ranks stay regional and ``counts.shown`` says how many."""
+        then the first ``top``, and every ACTION_NOW group matching the filters whatever its
+        rank (``top`` never hides a threat to life). Ranks stay regional, ``counts.shown``
+        says how many are shown and ``act_now_outside`` holds the act-now groups that the
+        filters (not ``top``) left out."""
         from socprio.pipeline.frame import selected_rows
 
         if force is None and crime is None and strand is None and top is None:
             return self
-        keep = selected_rows(self.table, force=force, crime=crime, strand=strand, top=top)
+        now = self.flags[:, list(Flag).index(Flag.ACTION_NOW)]
+        keep = selected_rows(self.table, force=force, crime=crime, strand=strand)
+        outside = self.table.iloc[np.setdiff1d(np.flatnonzero(now), keep)]
+        if self.act_now_outside is not None:  # a view of a view
+            import pandas as pd
+
+            outside = pd.concat([self.act_now_outside, outside]).sort_values("rank")
+        if top is not None:
+            keep = keep[(np.arange(len(keep)) < top) | now[keep]]
         counts = dataclasses.replace(self.provenance.counts, shown=len(keep))
         return dataclasses.replace(
             self,
             provenance=dataclasses.replace(self.provenance, counts=counts),
             table=self.table.iloc[keep],
             flags=self.flags[keep],
+            act_now_outside=outside,
         )

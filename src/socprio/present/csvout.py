@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from socprio.pipeline.frame import round_column
+from socprio.pipeline.frame import export_columns, round_column
 from socprio.present.escape import escape_cell
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ def csv_chunks(a: Assessment) -> Iterator[str]:
     Each column is rounded and formatted once per distinct value (numbers stay numbers; every
     text cell and header is formula-escaped), then rows go through the C csv writer.
     """
-    frame = a.table
+    frame = a.table[export_columns(a.table.columns)]  # the meeting's columns first
     columns = [_csv_column(str(col), frame[col]) for col in frame.columns]
     marking = escape_cell(a.config.marking)
     columns.append((np.zeros(len(frame), dtype=np.int32), np.array([marking], dtype=object)))
@@ -59,11 +59,14 @@ def _csv_column(
     their shortest repr, text formula-escaped. Each distinct value is formatted once."""
     values = series.to_numpy()
     numeric = values.dtype.kind in "fiub"
+    integer = series.dtype.kind in "iu"  # Int64 with NA arrives as floats: print 7, not 7.0
     codes, distinct = pd.factorize(
         round_column(name, values) if numeric else series, use_na_sentinel=False
     )
     if numeric:
-        shown = ["" if v != v else str(v) for v in distinct.tolist()]  # NaN -> blank
+        shown = [  # NaN -> blank
+            "" if v != v else str(int(v)) if integer else str(v) for v in distinct.tolist()
+        ]
     else:
         shown = [escape_cell(str(v)) for v in distinct]
     return codes.astype(np.int32), np.array(shown, dtype=object)

@@ -138,34 +138,33 @@ def schema_markdown(cfg: Config) -> str:
 
 
 def config_view(loaded: LoadedConfig) -> RenderableType:
-    """Weights (relative and effective), bands, rules and provenance of a config."""
+    """Weights (relative and effective), bands, rules and provenance of a config: a group's
+    row gives its weight and share of the score, each factor's its weight within the group
+    and its effective share of the score. Fits 80 columns."""
     cfg = loaded.config
     head = Text(
         f"{loaded.path}\nversion {cfg.version}; owner {cfg.owner or '-'}; sha256 {loaded.sha256}\n"
         f"marking {cfg.marking}; unknowns default to {cfg.defaults.unknown_policy.value}"
     )
-    weights = Table(box=box.SIMPLE_HEAD, title="Weights", title_justify="left", pad_edge=False)
-    for head_text in (
-        "Group",
-        "Group weight",
-        "Combine",
-        "Factor",
-        "Weight",
-        "Effective",
-        "Unknown as",
-    ):
-        weights.add_column(
-            head_text,
-            justify="right" if "eight" in head_text or head_text == "Effective" else "left",
-        )
+    weights = Table(
+        box=box.SIMPLE_HEAD,
+        title="Weights",
+        title_justify="left",
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    weights.add_column("Group / factor", overflow="fold")
+    for head_text in ("Weight", "Effective"):
+        weights.add_column(head_text, justify="right", no_wrap=True)
+    weights.add_column("Unknown as", no_wrap=True)
     total = sum(g.weight for g in cfg.groups.values())
     for gname, grp in cfg.groups.items():
-        for i, (fname, w) in enumerate(grp.factors.items()):
+        share = f"{grp.weight / total:.0%}"
+        title = f"{grp.label} ({grp.combine.value} of its factors)"
+        weights.add_row(Text(title, style="bold"), f"{grp.weight:g}", share, "")
+        for fname, w in grp.factors.items():
             weights.add_row(
-                f"{grp.label}" if i == 0 else "",
-                f"{grp.weight:g} ({grp.weight / total:.0%})" if i == 0 else "",
-                grp.combine.value if i == 0 else "",
-                fname,
+                f"  {fname}",
                 f"{w:g}",
                 f"{cfg.effective_weights[fname]:.2%}",
                 cfg.policy(fname).value,

@@ -19,6 +19,7 @@ from socprio.core.flags import RANKING_FLAGS, Flag
 from socprio.core.ranking import rounded, settled
 from socprio.errors import UsageError
 from socprio.pipeline.frame import raw_text
+from socprio.present.termtext import visible
 
 if TYPE_CHECKING:
     from socprio.core.stability import SecondOpinion, Stability
@@ -78,7 +79,7 @@ def explain(a: Assessment, group_id: str) -> RenderableType:
     )
     lo_total_hi = rounded(np.array([s.score_min[row], s.total[row], s.score_max[row]]))
     head = Text.assemble(
-        (f"{record['group_id']} {record['codename']}", "bold"),
+        (visible(f"{record['group_id']} {record['codename']}"), "bold"),
         f" | {position} | band {labels[r.effective[row]]}",
         (f" (score band {labels[r.band[row]]})" if r.effective[row] != r.band[row] else ""),
         f"\nscore {lo_total_hi[1]:.1f}; with unknowns at their lowest {lo_total_hi[0]:.1f}, "
@@ -125,24 +126,32 @@ def explain(a: Assessment, group_id: str) -> RenderableType:
 
 
 def factor_table(a: Assessment, row: int, principal: str) -> Table:
-    """Every factor of matrix row ``row``: raw value, meaning, unknown policy, value, weight
-    and points."""
+    """Every factor of matrix row ``row``: raw value, meaning (and, when unknown, how it was
+    scored), value, weight and points. Only the meaning wraps, so the table reads at 80
+    columns as at 100."""
     cfg, m, s = a.config, a.matrix, a.scores
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="Factors", title_justify="left")
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+        title="Factors",
+        title_justify="left",
+    )
     for name, justify in (
         ("Group", "left"),
         ("Factor", "left"),
         ("Raw", "right"),
         ("Meaning", "left"),
-        ("Unknown as", "left"),
         ("Value", "right"),
         ("Weight", "right"),
         ("Points", "right"),
     ):
-        table.add_column(  # factor names are never cut short, even at 100 columns
+        table.add_column(  # names and numbers are never cut short or wrapped
             name,
             justify=justify,  # type: ignore[arg-type]
-            no_wrap=name == "Factor",
+            no_wrap=name != "Meaning",
+            ratio=1 if name == "Meaning" else None,
+            overflow="fold",
         )
     weighted = {name: k for k, name in enumerate(s.weighted)}
     for j, (name, factor) in enumerate(cfg.factors.items()):
@@ -150,13 +159,14 @@ def factor_table(a: Assessment, row: int, principal: str) -> Table:
         known = bool(s.known[row, j])
         shown = raw_text(raw, factor.type) if factor.type is not FactorType.CRIME_TYPE else "-"
         meaning = _meaning(factor.type, factor.levels, raw, principal)
+        if not known:
+            meaning = f"unknown, scored {cfg.policy(name).value}"
         k = weighted.get(name)
         table.add_row(
-            cfg.group_of.get(name, "(rules only)"),
+            cfg.group_of.get(name, "rules"),
             name,
             shown,
             meaning,
-            "" if known else cfg.policy(name).value,
             f"{s.normalised[row, j]:.2f}",
             f"{s.weights[k]:.4f}" if k is not None else "-",
             f"{s.contributions[row, k]:.2f}" if k is not None else "-",
@@ -234,9 +244,11 @@ def explain_text(a: Assessment, group_id: str, *, width: int = 100) -> str:
     from rich.console import Console
 
     out = io.StringIO()
-    console = Console(file=out, width=width, no_color=True, highlight=False, emoji=False)
+    console = Console(
+        file=out, width=width, no_color=True, highlight=False, emoji=False, markup=False
+    )
     console.print(explain(a, group_id))
-    return out.getvalue()
+    return "".join(line.rstrip() + "\n" for line in out.getvalue().splitlines())
 
 
 def explain_data(a: Assessment, group_id: str) -> dict[str, Any]:

@@ -26,15 +26,19 @@ class ExportOptions:
     width: int = 100
     terminal: bool = False
     chart_top: int = 20
+    no_color: bool = False  # a terminal that asked for no colours (NO_COLOR): bold only
+    limit: int | None = None  # the terminal table's rows (act-now groups always shown)
 
 
 def export(fmt: OutputFormat, a: Assessment, options: ExportOptions | None = None) -> Exported:
     """The output of ``a`` in format ``fmt``."""
     opts = options or ExportOptions()
     if fmt is OutputFormat.TABLE:
-        from socprio.present.table import table_text
+        from socprio.present.table import table_chunks
+        from socprio.present.termtext import Ink
 
-        return table_text(a, width=opts.width, terminal=opts.terminal)
+        ink = Ink.PLAIN if not opts.terminal else Ink.MONO if opts.no_color else Ink.COLOUR
+        return table_chunks(a, width=opts.width, ink=ink, limit=opts.limit)
     if fmt is OutputFormat.CSV:
         from socprio.present.csvout import csv_chunks
 

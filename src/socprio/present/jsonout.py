@@ -29,6 +29,7 @@ def to_json(a: Assessment) -> str:
             key: row[key]
             for key in (
                 "rank",
+                "tasking_order",
                 "group_id",
                 "codename",
                 "band",

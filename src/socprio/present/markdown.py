@@ -1,4 +1,4 @@
-"""The markdown export: the ranked table, the summary and the provenance caption."""
+"""The markdown export: Act now first, then the ranked table, the summary and the caption."""
 
 from __future__ import annotations
 
@@ -16,6 +16,37 @@ def _md(value: object) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
+def act_now_lines(a: Assessment) -> list[str]:
+    """The Act now section: every act-now group of the view, whatever its score, with its
+    regional rank, then the act-now groups outside a filtered view (never left out)."""
+    from socprio.core.flags import Flag
+
+    act = rounded_frame(a.table[a.flags[:, list(Flag).index(Flag.ACTION_NOW)]])
+    lines = ["### Act now", ""]
+    if len(act):
+        lines += [
+            "Groups with an active threat to life (ACTION_NOW), first whatever their score; "
+            "# is the regional rank.",
+            "",
+        ]
+    for r in act.itertuples(index=False):
+        flags = ", ".join(f for f in str(r.flags).split(";") if f)
+        lines.append(
+            f"- **#{r.rank} {_md(r.group_id)} {_md(r.codename)}**: band {_md(r.band)}, "
+            f"score {r.score}, {_md(r.lead_force)}, {_md(r.principal_crime)}; flags {flags}"
+        )
+    outside = a.act_now_outside
+    if outside is not None and len(outside):
+        named = ", ".join(
+            f"#{r.rank} {_md(r.group_id)} ({_md(r.lead_force)})"
+            for r in outside.itertuples(index=False)
+        )
+        lines.append(f"- **Outside this view** (not matching its filters): {named}")
+    elif not len(act):
+        lines.append("No group has an active threat to life (ACTION_NOW).")
+    return [*lines, ""]
+
+
 def to_markdown(a: Assessment) -> str:
     """A GitHub-flavoured markdown table with the summary and provenance."""
     prov = a.provenance
@@ -28,7 +59,13 @@ def to_markdown(a: Assessment) -> str:
     if a.movement is not None:
         out["movement"] = movement_labels(out)
         cols.insert(cols.index("group_id"), "movement")
-    lines = [f"**{prov.config.config.marking}**", ""]
+    lines = [
+        f"**{prov.config.config.marking}**",
+        "",
+        *act_now_lines(a),
+        "### Ranking (harm order)",
+        "",
+    ]
     lines.append("| " + " | ".join(cols) + " |")
     lines.append("|" + "|".join("---:" if c in ("rank", "score") else "---" for c in cols) + "|")
     for row in out[cols].itertuples(index=False):

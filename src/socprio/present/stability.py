@@ -13,13 +13,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from rich import box
+from rich.cells import cell_len
 from rich.console import Group as RichGroup
 from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from socprio.core.flags import Flag
 from socprio.pipeline.frame import OPINION_COLUMNS, STABILITY_COLUMNS, rounded_frame
 from socprio.present.captions import INTERVAL, caption, rank_interval
+from socprio.present.termtext import visible
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
     from socprio.pipeline.result import Assessment
 
 CODENAME_WIDTH = 16  # the groups table fits 100 columns even with 4-digit ranks
+UNST, DISAG = Flag.UNSTABLE, Flag.DISAGREE
 
 
 def _flagged(frame: pd.DataFrame, flag: str) -> np.ndarray[Any, np.dtype[np.bool_]]:
@@ -50,43 +54,49 @@ def _overall(a: Assessment, stab: Stability) -> str:
 
 
 def groups_table(frame: pd.DataFrame, stab: Stability, *, top: int | None) -> Table:
-    """One row per ranked group (the first ``top``): interval, shares, flags, second opinion."""
+    """One row per ranked group (the first ``top``): interval, shares, second opinion and the
+    UNSTABLE and DISAGREE flags (as ``Flag.short``). Only the codename shortens, and only
+    below 100 columns."""
     shown = rounded_frame(frame.head(top) if top is not None else frame)
-    table = Table(
-        box=box.SIMPLE_HEAD,
-        padding=0,  # the box's own space separates columns: 100 columns suffice
-        title="Groups",
-        title_justify="left",
-    )
-    for name in ("#", "Group", "Codename", "Band", INTERVAL, f"P(top {stab.top_k})", "P(band)"):
-        table.add_column(
-            name,
-            justify="left" if name in ("Group", "Codename", "Band") else "right",
-            no_wrap=True,
-            max_width=CODENAME_WIDTH if name == "Codename" else None,
-            overflow="ellipsis",
-        )
-    table.add_column("Unstable", no_wrap=True)
-    table.add_column("Harm #", justify="right", no_wrap=True)
-    table.add_column("Attr #", justify="right", no_wrap=True)
-    table.add_column("Disagree", no_wrap=True)
     spans = rank_interval(shown).tolist()
-    unstable = _flagged(shown, "UNSTABLE")
-    disagree = _flagged(shown, "DISAGREE")
-    for i, row in enumerate(shown.itertuples(index=False)):
-        table.add_row(
+    unstable = _flagged(shown, "UNSTABLE").tolist()
+    disagree = _flagged(shown, "DISAGREE").tolist()
+    heads = ["#", "Group", "Codename", "Band", INTERVAL, f"P(top {stab.top_k})", "P(band)"]
+    heads += ["Harm #", "Attr #", "Flags"]
+    rows = [
+        [
             str(row.rank),
             str(row.group_id),
-            str(row.codename),
+            visible(str(row.codename)),
             str(row.band),
             spans[i],
             f"{row.p_top_k:.2f}",
             f"{row.p_same_band:.2f}",
-            "UNSTABLE" if unstable[i] else "",
             str(row.harm_rank),
             str(row.attribute_rank),
-            "DISAGREE" if disagree[i] else "",
+            " ".join(f.short for f, on in ((UNST, unstable[i]), (DISAG, disagree[i])) if on),
+        ]
+        for i, row in enumerate(shown.itertuples(index=False))
+    ]
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        padding=0,  # the box's own space separates columns: 80 columns suffice
+        title="Groups",
+        title_justify="left",
+    )
+    for k, name in enumerate(heads):
+        natural = max([len(name), *(cell_len(r[k]) for r in rows)])
+        codename = name == "Codename"
+        table.add_column(
+            name,
+            justify="left" if name in ("Group", "Codename", "Band", "Flags") else "right",
+            no_wrap=True,
+            overflow="ellipsis",
+            min_width=min(natural, 8) if codename else natural,
+            max_width=CODENAME_WIDTH if codename else None,
         )
+    for cells in rows:
+        table.add_row(*cells)
     return table
 
 
@@ -116,7 +126,7 @@ def sensitivity_table(a: Assessment, stab: Stability) -> Table:
 
 
 def report_text(a: Assessment, *, top: int | None = None) -> RenderableType:
-    """The whole report for a 100-column terminal: head, groups, overall, one at a time."""
+    """The whole report (80 columns or more): head, groups, overall, one at a time."""
     frame, stab, opinion, prov, cfg = a.table, _stability(a), a.opinion, a.provenance, a.config
     harm = cfg.groups[opinion.harm_group].label
     head = Text.assemble(
@@ -129,12 +139,12 @@ def report_text(a: Assessment, *, top: int | None = None) -> RenderableType:
     legend = Text(
         f"{INTERVAL} = rank in 90% of draws; P(top {stab.top_k}) = share of draws in the top "
         f"{stab.top_k}; P(band) = share of draws in the same band\n"
-        f"UNSTABLE = band changes in more than {cfg.stability.unstable_share:.0%} of draws: "
-        "the band rests on the exact weights\n"
+        f"{UNST.short} = {UNST.value}: band changes in more than "
+        f"{cfg.stability.unstable_share:.0%} of draws: the band rests on the exact weights\n"
         f"Harm # = rank by {harm} points alone; Attr # = rank by the share of factors at or "
         "above their midpoint (OCGM-style)\n"
-        f"DISAGREE = Harm # or Attr # more than {cfg.stability.disagree_places} places from #: "
-        "worth an analyst's look",
+        f"{DISAG.short} = {DISAG.value}: Harm # or Attr # more than "
+        f"{cfg.stability.disagree_places} places from #: worth an analyst's look",
         style="dim",
     )
     return RichGroup(

@@ -1,144 +1,146 @@
-"""The analyst's rich table for ``socprio rank``: 100 columns, bands coloured, one line a group.
+"""The analyst's terminal table for ``socprio rank``: fits the width it is given, and streams.
 
-Returns text (ANSI-styled only when asked); never prints. Input text is always passed to rich
-as ``Text``, never as a string, so a codename is never read as console markup.
+Groups with an active threat to life (any override rule carrying ACTION_NOW) come first, in
+their own "Act now" section, whatever their score and with their regional rank; the ranking
+below is the harm order, in which they also appear at their rank. A view's act-now groups
+outside its filters are named in one line, never silently left out. ``limit`` shows the
+first rows only (the act-now section is always whole) and says how many more there are.
+Text only, never printed here: ``table_chunks`` yields it in chunks of lines, the grid laid
+out once (present/grid.py).
 """
 
 from __future__ import annotations
 
-import io
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from rich import box
-from rich.console import Console
-from rich.console import Group as RichGroup
-from rich.table import Table
-from rich.text import Text
+import numpy as np
 
-from socprio.pipeline.frame import rounded_frame
-from socprio.present.captions import INTERVAL, caption, interval_note, rank_interval
+from socprio.core.flags import Flag, legend
+from socprio.present.captions import INTERVAL, caption, interval_note
+from socprio.present.grid import Grid, grid
+from socprio.present.termtext import Ink, pack, paint, visible, wrap
 
 if TYPE_CHECKING:
     from socprio.pipeline.result import Assessment
 
-BAND_STYLE = {"1": "bold red", "2": "yellow", "3": "green"}
-CONFIDENCE_SHORT = {"high": "H", "medium": "M", "low": "L"}
-# Short flag codes for the 100-column table (the exports keep the full names; LOW_CONFIDENCE
-# is the table's C column).
-TABLE_FLAGS = {
-    "ACTION_NOW": "NOW!",
-    "OVERRIDE": "OVR",
-    "NO_LRO": "NOLRO",
-    "NO_DISRUPTION": "NODIS",
-    "LOW_CONFIDENCE": "",
-    "UNSTABLE": "UNST",
-    "DISAGREE": "DISAG",
-}
+NOW = list(Flag).index(Flag.ACTION_NOW)
 
 
-def table_text(a: Assessment, *, width: int = 100, terminal: bool = False) -> str:
-    """The table as text ``width`` columns wide; colours and boxes only for a ``terminal``,
-    then the changes since the previous run when there is one."""
-    out = io.StringIO()
-    console = Console(
-        file=out,
-        width=width,
-        force_terminal=terminal,
-        no_color=not terminal,
-        highlight=False,
-        emoji=False,
-        markup=False,
+def table_text(
+    a: Assessment,
+    *,
+    width: int = 100,
+    terminal: bool = False,
+    limit: int | None = None,
+    ink: Ink | None = None,
+) -> str:
+    """The whole table as text within ``width`` columns; colours only for a ``terminal``
+    (or as ``ink`` says)."""
+    chosen = ink if ink is not None else Ink.COLOUR if terminal else Ink.PLAIN
+    return "".join(table_chunks(a, width=width, ink=chosen, limit=limit))
+
+
+def table_chunks(
+    a: Assessment, *, width: int = 100, ink: Ink = Ink.PLAIN, limit: int | None = None
+) -> Iterator[str]:
+    """The table in chunks of whole lines: the marking, Act now, the ranking (the first
+    ``limit`` rows, or all), the notes and legend, the changes, the caption."""
+    n = len(a.table)
+    act = np.flatnonzero(a.flags[:, NOW]) if n else np.zeros(0, dtype=np.intp)
+    main = np.arange(n if limit is None else min(limit, n))
+    shown = np.union1d(act, main).astype(np.intp)
+    g = grid(a, shown, width, ink)
+    yield paint(visible(a.config.marking), "title", ink) + "\n"
+    yield from _act_now(a, g, np.searchsorted(shown, act), width)
+    counts = a.provenance.counts
+    scope = f"{n} of {counts.ranked} ranked groups" if counts.shown is not None else f"{n} groups"
+    yield "\n" + _lines(f"Ranking, in harm order: {scope}", width, "head", ink)
+    yield "".join(line + "\n" for line in g.header())
+    yield from g.lines(np.searchsorted(shown, main))
+    yield _footer(a, g, width, shown=len(main))
+
+
+def _lines(text: str, width: int, role: str, ink: Ink, indent: str = "  ") -> str:
+    """``text`` (its own line breaks kept) wrapped to ``width``, each line styled as ``role``."""
+    paragraphs = [visible(p) for p in text.split("\n")]
+    return "".join(
+        paint(line, role, ink) + "\n" for p in paragraphs for line in wrap(p, width, indent=indent)
     )
-    console.print(rank_table(a, boxes=terminal))
+
+
+def _act_now(a: Assessment, g: Grid, rows: np.ndarray, width: int) -> Iterator[str]:
+    """The Act now section: every act-now group of the view, then those outside it."""
+    ink = g.ink
+    outside = a.act_now_outside
+    elsewhere = 0 if outside is None else len(outside)
+    if len(rows):
+        plural = "group" if len(rows) == 1 else "groups"
+        head = (
+            f"ACT NOW: {len(rows)} {plural} with an active threat to life (ACTION_NOW), "
+            "first whatever the score; # is the regional rank"
+        )
+        yield _lines(head, width, "act", ink)
+        yield "".join(line + "\n" for line in g.header())
+        yield from g.lines(rows)
+    elif not elsewhere:
+        yield _lines("Act now: no group has an active threat to life (ACTION_NOW)", width, "", ink)
+    if outside is not None and elsewhere:
+        named = ", ".join(
+            f"#{r} {gid} ({force})"
+            for r, gid, force in zip(
+                outside["rank"], outside["group_id"], outside["lead_force"], strict=True
+            )
+        )
+        noun = "group has" if elsewhere == 1 else "groups have"
+        text = (
+            f"ACT NOW outside this view: {elsewhere} {noun} an active threat to life: {named}. "
+            "Run without --force, --crime or --strand to see them."
+        )
+        yield _lines(text, width, "act", ink)
+
+
+def _footer(a: Assessment, g: Grid, width: int, *, shown: int) -> str:
+    """What is not shown and how to see it, the summary, the legend, changes and caption."""
+    ink, n = g.ink, len(a.table)
+    out: list[str] = []
+    if shown < n:
+        out.append(
+            f"Showing the first {shown} of {n} groups; {n - shown} more: --all lists every "
+            "one, --top N the first N, -f csv writes them all with every column."
+        )
+    if g.dropped or g.shortened:
+        parts = [f"not shown: {', '.join(g.dropped)}"] if g.dropped else []
+        parts += [f"shortened: {', '.join(g.shortened)}"] if g.shortened else []
+        out.append(
+            f"At {width} columns, {'; '.join(parts)}. A wider terminal (or COLUMNS=132) "
+            "shows them; -f csv has every column."
+        )
+    text = "".join(_lines(line, width, "", ink) for line in out)
+    for name, counts in a.summary().items():
+        items = [visible(f"{k} {v}") for k, v in counts.items()] or ["-"]
+        items[0] = f"{name}: {items[0]}"
+        text += "".join(line + "\n" for line in pack(items, width))
+    for line, indent in _legend(a, g):
+        text += _lines(line, width, "dim", ink, indent)
     if a.movement is not None:
         from socprio.present.changes import render_changes_text
 
-        console.print(Text(render_changes_text(a.movement)))
-    return out.getvalue()
+        text += _lines(render_changes_text(a.movement).rstrip("\n"), width, "", ink)
+    return text + _lines(caption(a.provenance), width, "dim", ink)
 
 
-def rank_table(a: Assessment, *, boxes: bool = True) -> RichGroup:
-    """The analyst's table: fits 100 columns, bands coloured, summary and caption below."""
-    prov = a.provenance
-    out = rounded_frame(a.table)
-    table = Table(
-        box=box.SIMPLE_HEAD if boxes else None,
-        title=Text(prov.config.config.marking),
-        caption=Text(caption(prov)),
-        pad_edge=False,
-        collapse_padding=True,
-    )
-    table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("Band", no_wrap=True)
-    table.add_column("Score", justify="right", no_wrap=True)
-    table.add_column("Min-Max", justify="right", no_wrap=True)
-    spans = rank_interval(out).tolist() if "rank_p5" in out else None
-    if spans is not None:
-        table.add_column(INTERVAL, justify="right", no_wrap=True)
-    moves = (
-        [move_label(t, c) for t, c in zip(out["movement"], out["rank_change"], strict=True)]
-        if "movement" in out
-        else None
-    )
-    if moves is not None:
-        table.add_column("Move", justify="right", no_wrap=True)
-    table.add_column("Group", no_wrap=True)
-    table.add_column("Codename", max_width=18, overflow="ellipsis", no_wrap=True)
-    table.add_column("Force", no_wrap=True)
-    table.add_column("Crime", max_width=14, overflow="ellipsis", no_wrap=True)
-    table.add_column("C", no_wrap=True)
-    table.add_column("Flags", overflow="fold")
-    for i, row in enumerate(out.itertuples(index=False)):
-        band = str(row.band)
-        lifted = "^" if band != str(row.score_band) else ""
-        table.add_row(
-            str(row.rank),
-            Text(band + lifted, style=BAND_STYLE.get(band[:1], "")),
-            f"{row.score:.1f}",
-            f"{row.score_min:.0f}-{row.score_max:.0f}",
-            *([spans[i]] if spans is not None else []),
-            *([moves[i]] if moves is not None else []),
-            Text(str(row.group_id)),
-            Text(str(row.codename)),
-            Text(str(row.lead_force)),
-            Text(str(row.principal_crime)),
-            CONFIDENCE_SHORT.get(str(row.confidence), "?"),
-            " ".join(
-                TABLE_FLAGS.get(f, f) for f in str(row.flags).split(";") if TABLE_FLAGS.get(f, f)
-            ),
-        )
-    lines = [
-        Text(f"{name}: " + "  ".join(f"{k} {v}" for k, v in counts.items()))
-        for name, counts in a.summary().items()
-    ]
-    legend = _legend(a, intervals=spans is not None, moves=moves is not None)
-    return RichGroup(table, *lines, legend)
-
-
-def _legend(a: Assessment, *, intervals: bool, moves: bool) -> Text:
-    """What the abbreviations of the table mean."""
-    legend = Text(
-        "Band^ = lifted by an override rule; C = confidence (High/Medium/Low)\n"
-        "Flags: NOW! active threat to life, OVR override, GAP unknowns could change the band, "
-        "STALE old review, NOLRO no lead officer, NODIS no recent disruption, UNST unstable "
-        "under weight changes, DISAG second-opinion views disagree",
-        style="dim",
-    )
-    if intervals:
-        legend.append("\n" + interval_note(a.provenance))
-    if moves:
-        legend.append("\nMove = places up (+) or down (-) since the previous run; B = band changed")
-    return legend
-
-
-def move_label(tag: object, change: object) -> Text:
-    """A compact movement cell: ``new``, ``=``, ``+3``, ``-5``, or ``+12B`` for a band change."""
-    tag = str(tag)
-    if tag == "NEW":
-        return Text("new", style="bold cyan")
-    if tag == "SAME" or change is None or change != change:  # NaN / NA: no previous rank
-        return Text("=")
-    places = int(str(change))
-    band = "B" if tag.startswith("BAND_") else ""
-    style = "bold " if band else ""
-    return Text(f"{places:+d}{band}", style=style + ("green" if places > 0 else "red"))
+def _legend(a: Assessment, g: Grid) -> list[tuple[str, str]]:
+    """What the abbreviations of the shown columns and flags mean, as (text, indent)."""
+    heads = {c.head for c in g.cols}
+    first = "# = regional rank; Band^ = lifted by an override rule"
+    notes = [first + ("; C = confidence (H/M/L)" if "C" in heads else "")]
+    if "Move" in heads:
+        notes.append("Move = places up (+) or down (-) since the previous run; B = band changed")
+    if INTERVAL in heads:
+        notes.append(interval_note(a.provenance))
+    out = [(note, "  ") for note in notes]
+    present = [f for k, f in enumerate(Flag) if len(a.flags) and a.flags[:, k].any()]
+    if present:
+        out += [("Flags:", "")] + [(f"  {line}", " " * 8) for line in legend(present)]
+    return out

@@ -1,24 +1,55 @@
 """The ranking as one Excel workbook: Ranking, Breakdown, Summary and Method sheets.
 
-Pure: returns the workbook's bytes; the shell writes them. XlsxWriter is told never to turn a
-string into a formula, link or number, and every text cell and header is formula-escaped as
-well, so a user who re-saves the file in Excel does not get formulas either. Numbers are
-written as numbers with number formats, rounded exactly as in the CSV export. The protective
-marking is in every sheet's first row and in its printed header and footer. The same input gives
-the same bytes: the workbook's created date is the as-of date.
+Returns the workbook's bytes; the shell writes them. XlsxWriter runs in constant-memory mode
+(each row is written once, in order, and flushed: memory stays flat at any size), through
+temporary files in a private 0700 directory that is removed before this returns. It is told
+never to turn a string into a formula, link or number, and every text cell and heading is
+formula-escaped as well, so a user who re-saves the file in Excel does not get formulas
+either. Numbers are written as numbers with number formats, rounded exactly as in the CSV.
+
+The Ranking sheet reads as the meeting does: act-now groups first (their flags in red), then
+the harm order; the meeting's columns first, under human headings (the Method sheet maps each
+heading to its CSV field). Printed, it is A4 landscape, one page wide with its meeting
+columns and the heading rows repeated; Breakdown prints across pages with the identity
+columns repeated. The marking is in every sheet's first row and printed header and footer.
+The same input gives the same bytes: the workbook's created date is the as-of date.
 """
 
 from __future__ import annotations
 
 import io
-import re
-from collections.abc import Iterable, Mapping, Sequence
+import tempfile
+from collections.abc import Sequence
 from datetime import datetime, time
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from socprio.core.flags import Flag
+from socprio.errors import OutputError
 from socprio.pipeline.frame import rounded_frame
 from socprio.present.escape import escape_cell
 from socprio.present.method import Cell, method_sections
+from socprio.present.xlsxlayout import (
+    BAND_COLUMNS,
+    EXCEL_ROWS,
+    HEADER_ROW,
+    LISTS,
+    MAX_WIDTH,
+    MIN_WIDTH,
+    WRAPPED,
+    band_fill,
+    band_number,
+    breakdown_columns,
+    heading,
+    heading_width,
+    number_format,
+    printed_columns,
+    ranking_columns,
+    text_width,
+)
+from socprio.present.xlsxrows import Cells
+from socprio.present.xlsxsheet import Sheet, Styles, numbers_width, summary_rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,310 +57,158 @@ if TYPE_CHECKING:
     from socprio.config.models import Config
     from socprio.pipeline.result import Assessment, Provenance
 
+__all__ = [
+    "MAX_WIDTH",
+    "SHEETS",
+    "band_fill",
+    "band_number",
+    "breakdown_columns",
+    "ranking_columns",
+    "workbook_bytes",
+]
 
 OPTIONS = {
-    "in_memory": True,
+    "constant_memory": True,
     "strings_to_formulas": False,
     "strings_to_urls": False,
     "strings_to_numbers": False,
 }
 SHEETS = ("Ranking", "Breakdown", "Summary", "Method")
-HEADER_ROW = 1  # row 0 is the marking banner; the table header is row 1
-MIN_WIDTH = 4
-MAX_WIDTH = 40
-BAND_FILLS = {1: "#F4C7C3", 2: "#FCE8B2", 3: "#D9EAD3"}
-OTHER_BAND_FILL = "#E7E6E6"
-HEADER_FILL = "#D9D9D9"
-BANNER_FILL = "#1F1F1F"
-BAND_COLUMNS = ("band", "score_band", "previous_band")
-SCORE_COLUMNS = ("score", "score_min", "score_max")
-SHARE_COLUMNS = ("coverage",)
-PROBABILITY_COLUMNS = ("p_top_k", "p_same_band")  # 0.996 must not show as a certain 100%
-SIGNED_COLUMNS = ("rank_change",)
-_BAND_NUMBER = re.compile(r"^(\d+)")
-_EXCEL_LIMIT = 255  # characters in a header or footer string
+NOW_STYLE = {"bold": True, "font_color": "#FFFFFF", "bg_color": "#C00000", "text_wrap": True}
+FIRST = HEADER_ROW + 1  # the first data row
+FAST = True  # write prepared rows (present/xlsxrows.py) where this XlsxWriter allows it
 
 
-def band_number(label: str) -> int | None:
-    """The band number of a label such as ``1C`` (None when it has none)."""
-    found = _BAND_NUMBER.match(label)
-    return int(found.group(1)) if found else None
-
-
-def band_fill(label: str) -> str:
-    """The fill colour of a band label, by its band number."""
-    number = band_number(label)
-    return BAND_FILLS.get(number, OTHER_BAND_FILL) if number is not None else OTHER_BAND_FILL
-
-
-def number_format(column: str, integer: bool) -> str:
-    """The Excel number format of a numeric column."""
-    if column in SCORE_COLUMNS:
-        return "0.0"
-    if column in SHARE_COLUMNS:
-        return "0%"
-    if column in PROBABILITY_COLUMNS:
-        return "0.0%"
-    if column in SIGNED_COLUMNS:
-        return "+0;-0;0"
-    return "0" if integer else "0.00"
-
-
-def header_text(*, left: str = "", centre: str = "", right: str = "") -> str:
-    """An Excel header/footer string; ``&`` in the text is doubled, the sides are cut to fit."""
-
-    def esc(text: str) -> str:
-        return text.replace("&", "&&")
-
-    centre_part = f'&C&"-,Bold"{esc(centre)}' if centre else ""
-    room = max(0, _EXCEL_LIMIT - len(centre_part) - 6) // 2
-    left_part = f"&L{esc(left[:room])}" if left else ""
-    right_part = f"&R{right[:room]}" if right else ""  # right holds &P codes: not escaped
-    return left_part + centre_part + right_part
-
-
-class _Styles:
-    """XlsxWriter formats, created once per distinct set of properties."""
-
-    def __init__(self, workbook: Any) -> None:
-        self._workbook = workbook
-        self._cache: dict[tuple[tuple[str, Any], ...], Any] = {}
-
-    def get(self, **props: Any) -> Any:
-        """The format with these properties (font size 10 unless given)."""
-        props = {"font_size": 10, **props}
-        key = tuple(sorted(props.items()))
-        if key not in self._cache:
-            self._cache[key] = self._workbook.add_format(props)
-        return self._cache[key]
-
-
-class _Sheet:
-    """A worksheet that formula-escapes text and tracks column widths from content."""
-
-    def __init__(self, workbook: Any, styles: _Styles, name: str, prov: Provenance) -> None:
-        self.ws = workbook.add_worksheet(name)
-        self.styles = styles
-        self.widths: dict[int, int] = {}
-        marking = prov.config.config.marking
-        title = f"{marking} | socprio {name.lower()} | as of {prov.as_of.isoformat()}"
-        banner = styles.get(bold=True, font_color="#FFFFFF", bg_color=BANNER_FILL)
-        self.ws.write_string(0, 0, escape_cell(title), banner)
-        self.ws.set_row(0, None, banner)
-        self.ws.set_header(header_text(centre=marking), {"margin": 0.2})
-        footer = header_text(
-            left=f"as of {prov.as_of.isoformat()} | config sha256 {prov.config.short_sha}",
-            centre=marking,
-            right="Page &P of &N",
+def check_rows(groups: int) -> None:
+    """OutputError (exit 73) when the Ranking sheet would hold more rows than Excel allows:
+    raised before anything is written."""
+    needed = FIRST + groups
+    if needed > EXCEL_ROWS:
+        raise OutputError(
+            f"a workbook sheet would need {needed:,} rows, and Excel holds at most "
+            f"{EXCEL_ROWS:,} (headings included): write -f csv instead, or rank fewer "
+            "groups with --top, --force, --crime or --strand"
         )
-        self.ws.set_footer(footer, {"margin": 0.2})
-        self.ws.set_paper(9)  # A4
-        self.ws.set_landscape()
-        self.ws.fit_to_pages(1, 0)  # fit to the page width, as many pages down as needed
-        self.ws.repeat_rows(0, HEADER_ROW)
-        self.ws.hide_gridlines(0)
-
-    def fit(self, col: int, width: int) -> None:
-        """Widen column ``col`` to ``width`` characters (at most MAX_WIDTH)."""
-        self.widths[col] = max(self.widths.get(col, MIN_WIDTH), min(width, MAX_WIDTH))
-
-    def text(self, row: int, col: int, value: str, fmt: Any = None) -> None:
-        """A text cell, formula-escaped."""
-        safe = escape_cell(value)
-        self.ws.write_string(row, col, safe, fmt or self.styles.get())
-        self.fit(col, len(safe) + 2)
-
-    def number(self, row: int, col: int, value: float, num_format: str, **props: Any) -> None:
-        """A numeric cell with a number format."""
-        self.ws.write_number(row, col, value, self.styles.get(num_format=num_format, **props))
-        self.fit(col, _numbers_width([value], num_format) + 2)
-
-    def cell(self, row: int, col: int, value: Cell, num_format: str = "0.00") -> None:
-        """Text, a number, or a blank for None."""
-        if value is None:
-            self.ws.write_blank(row, col, None, self.styles.get())
-        elif isinstance(value, str):
-            self.text(row, col, value)
-        else:
-            self.number(row, col, float(value), num_format)
-
-    def header(self, row: int, names: Sequence[str], col: int = 0) -> None:
-        """A bold table header row."""
-        fmt = self.styles.get(bold=True, bg_color=HEADER_FILL, bottom=1)
-        for offset, name in enumerate(names):
-            self.text(row, col + offset, name, fmt)
-
-    def title(self, row: int, text: str) -> None:
-        """A bold section title."""
-        self.ws.write_string(row, 0, escape_cell(text), self.styles.get(bold=True, font_size=11))
-
-    def finish(self, *, freeze_cols: int = 0) -> None:
-        """Set the column widths and freeze the header row (and ``freeze_cols`` columns)."""
-        for col, width in sorted(self.widths.items()):
-            self.ws.set_column(col, col, width)
-        self.ws.freeze_panes(HEADER_ROW + 1, freeze_cols)
 
 
-def _numbers_width(values: list[float], num_format: str) -> int:
-    """The widest number of a column as shown (its largest magnitude, with sign)."""
-    finite = [v for v in values if v == v]
-    if not finite:
-        return MIN_WIDTH
-    widest = max(max(finite), -min(finite), key=abs)
-    digits = 0 if num_format in ("0", "+0;-0;0") else 2
-    return len(f"{-abs(widest):.{digits}f}")
-
-
-def _write_numbers(sheet: _Sheet, col: int, name: str, series: pd.Series) -> None:
-    """A numeric column: one format for the column, NaN or NA as a blank cell."""
-    fmt = number_format(name, integer=series.dtype.kind in "iu")
-    style, blank = sheet.styles.get(num_format=fmt), sheet.styles.get()
-    values = series.to_numpy(dtype=float, na_value=float("nan")).tolist()
-    first = HEADER_ROW + 1
-    for offset, value in enumerate(values):
-        if value == value:  # not NaN
-            sheet.ws.write_number(first + offset, col, value, style)
-        else:
-            sheet.ws.write_blank(first + offset, col, None, blank)
-    sheet.fit(col, _numbers_width(values, fmt) + 2)
-
-
-def _write_texts(sheet: _Sheet, col: int, name: str, series: pd.Series) -> None:
-    """A text column: each distinct value escaped once; band labels filled by band number."""
+def _text_cells(sheet: Sheet, name: str, series: pd.Series, order: np.ndarray) -> Cells:
+    """A text column in ``order``: each distinct value escaped and styled once."""
     import pandas as pd
 
-    codes, distinct = pd.factorize(series, use_na_sentinel=False)
-    texts = [None if pd.isna(v) else escape_cell(str(v)) for v in distinct]
-    plain = sheet.styles.get()
-    styles = [
-        sheet.styles.get(bg_color=band_fill(t)) if name in BAND_COLUMNS and t else plain
-        for t in texts
-    ]
-    first = HEADER_ROW + 1
-    for offset, code in enumerate(codes.tolist()):
-        text = texts[code]
-        if text is None:
-            sheet.ws.write_blank(first + offset, col, None, plain)
-        else:
-            sheet.ws.write_string(first + offset, col, text, styles[code])
-    sheet.fit(col, max((len(t) for t in texts if t), default=0) + 2)
+    codes, distinct = pd.factorize(series.to_numpy()[order], use_na_sentinel=False)
+    texts: list[str | None] = []
+    for value in distinct:
+        text = None if pd.isna(value) else str(value)
+        if text is not None and name in LISTS:
+            text = ", ".join(part for part in text.split(";") if part)
+        texts.append(escape_cell(text) if text else None)
+    wrap = {"text_wrap": True, "valign": "top"} if name in WRAPPED else {"valign": "top"}
+    plain = sheet.styles.get(**wrap)
+    styles = [plain] * len(texts)
+    if name == "flags":
+        now = sheet.styles.get(**NOW_STYLE)
+        styles = [now if t and "ACTION_NOW" in t else plain for t in texts]
+    elif name in BAND_COLUMNS:
+        styles = [sheet.styles.get(bg_color=band_fill(t), **wrap) if t else plain for t in texts]
+    return texts, styles, codes, False
 
 
-def _write_frame(sheet: _Sheet, frame: pd.DataFrame, columns: Sequence[str]) -> None:
-    """The header at HEADER_ROW, one row per group below, an autofilter over them."""
-    sheet.header(HEADER_ROW, columns)
-    for col, name in enumerate(columns):
-        series = frame[name]
-        if series.dtype.kind in "iuf":
-            _write_numbers(sheet, col, name, series)
-        else:
-            _write_texts(sheet, col, name, series)
-    sheet.ws.autofilter(HEADER_ROW, 0, HEADER_ROW + len(frame), max(len(columns) - 1, 0))
+def _number_cells(sheet: Sheet, name: str, series: pd.Series, order: np.ndarray) -> Cells:
+    """A numeric column in ``order``, each distinct number once; NaN or NA as no cell."""
+    import pandas as pd
+
+    fmt = number_format(name, integer=series.dtype.kind in "iu")
+    values = series.to_numpy(dtype=float, na_value=float("nan"))[order]
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)  # NaN -> -1
+    numbers: list[float | None] = [*distinct.tolist(), None]  # code -1: the last, None
+    style = sheet.styles.get(num_format=fmt, valign="top")
+    return numbers, [style] * len(numbers), codes, True
 
 
-def ranking_columns(frame: pd.DataFrame, cfg: Config) -> list[str]:
-    """Everything but the per-factor raw values, values and points (those are on Breakdown)."""
-    per_factor = {f"{name}_{part}" for name in cfg.factors for part in ("raw", "value", "points")}
-    return [str(c) for c in frame.columns if c not in per_factor]
+def _width(cells: Cells, name: str, head: str, *, integer: bool) -> int:
+    """A column's width from its distinct cells and its heading."""
+    values, _, _, numeric = cells
+    if numeric:
+        fmt = number_format(name, integer=integer)
+        shown = numbers_width([v for v in values if v is not None], fmt)
+        return max(shown + 2, MIN_WIDTH, len(head) if len(head) < 10 else heading_width(head))
+    longest = max((len(v) for v in values if v), default=0)
+    return text_width(name, longest, head)
 
 
-def breakdown_columns(frame: pd.DataFrame, cfg: Config) -> list[str]:
-    """Identity, then each group's points followed by its factors' points, then raw values."""
-    columns = ["rank", "group_id", "codename", "band", "score", "coverage"]
-    for group, grp in cfg.groups.items():
-        columns.append(f"{group}_points")
-        columns += [f"{name}_points" for name in grp.factors]
-    columns += [f"{name}_raw" for name in cfg.factors]
-    return [c for c in columns if c in frame.columns]
-
-
-def _counts_by_band(values: Iterable[tuple[str, str]]) -> dict[str, dict[int, int]]:
-    """Per category value, the number of groups in each band number."""
-    out: dict[str, dict[int, int]] = {}
-    for value, band in values:
-        number = band_number(band)
-        if number is not None:
-            per = out.setdefault(value, {})
-            per[number] = per.get(number, 0) + 1
-    return out
-
-
-def summary_rows(
-    frame: pd.DataFrame,
-    summary: Mapping[str, Mapping[str, int]],
-    movement_counts: Mapping[str, int] | None,
-) -> tuple[list[int], list[list[Cell]]]:
-    """The Summary table: category, value, groups, then groups per band number."""
-    bands = [str(b) for b in frame["band"]]
-    numbers = sorted({n for n in map(band_number, bands) if n is not None})
-    splits: dict[str, dict[str, dict[int, int]]] = {}
-    for column in ("band", "lead_force", "principal_crime", "movement"):
-        if column in frame.columns:
-            splits[column] = _counts_by_band(zip(map(str, frame[column]), bands, strict=True))
-    if "opportunity_4p" in frame.columns:
-        pairs = [
-            (strand, band)
-            for cell, band in zip(map(str, frame["opportunity_4p"]), bands, strict=True)
-            for strand in cell.split(";")
-            if strand
-        ]
-        splits["opportunity_4p"] = _counts_by_band(pairs)
-    sections: dict[str, Mapping[str, int]] = dict(summary)
-    if movement_counts is not None:
-        sections["movement"] = movement_counts
-    rows: list[list[Cell]] = []
-    for category, counts in sections.items():
-        split = splits.get(category, {})
-        for value, count in counts.items():
-            per = split.get(value)
-            by_band: list[Cell] = [per.get(n, 0) if per else None for n in numbers]
-            rows.append([category, value, count, *by_band])
-    return numbers, rows
-
-
-def _summary_sheet(
-    sheet: _Sheet,
-    frame: pd.DataFrame,
-    summary: Mapping[str, Mapping[str, int]],
-    movement_counts: Mapping[str, int] | None,
+def write_table(
+    sheet: Sheet, frame: pd.DataFrame, names: Sequence[str], cfg: Config, order: np.ndarray
 ) -> None:
-    numbers, rows = summary_rows(frame, summary, movement_counts)
-    sheet.header(HEADER_ROW, ["category", "value", "groups", *[f"band {n}" for n in numbers]])
+    """Headings at HEADER_ROW, then one row per group in ``order``, written row by row (as
+    constant-memory mode needs), and an autofilter over them."""
+    heads = [heading(n, cfg) for n in names]
+    sheet.headings(HEADER_ROW, heads)
+    columns = []
+    for col, name in enumerate(names):
+        series = frame[name]
+        make = _number_cells if series.dtype.kind in "iuf" else _text_cells
+        cells = make(sheet, name, series, order)
+        sheet.fit(col, _width(cells, name, heads[col], integer=series.dtype.kind in "iu"))
+        columns.append(cells)
+    if FAST and getattr(sheet.ws, "fast", False):
+        sheet.ws.write_rows(FIRST, columns)  # each distinct cell formatted once
+        return _autofilter(sheet, names, len(order))
+    writers = [sheet.ws.write_number if c[3] else sheet.ws.write_string for c in columns]
+    for offset in range(len(order)):  # XlsxWriter's cell API, one call a cell
+        for col, (values, styles, codes, _) in enumerate(columns):
+            value = values[codes[offset]]
+            if value is not None:
+                writers[col](FIRST + offset, col, value, styles[codes[offset]])
+    return _autofilter(sheet, names, len(order))
+
+
+def _autofilter(sheet: Sheet, names: Sequence[str], rows: int) -> None:
+    sheet.ws.autofilter(HEADER_ROW, 0, HEADER_ROW + rows, max(len(names) - 1, 0))
+
+
+def _summary_sheet(sheet: Sheet, a: Assessment, out: pd.DataFrame) -> None:
+    movement = a.movement.counts() if a.movement is not None else None
+    numbers, rows = summary_rows(out, a.summary(), movement)
+    heads = ["Category", "Value", "Groups", *[f"Band {n}" for n in numbers]]
+    sheet.headings(HEADER_ROW, heads)
     for offset, values in enumerate(rows):
         for col, value in enumerate(values):
-            sheet.cell(HEADER_ROW + 1 + offset, col, value, "0")
+            sheet.cell(FIRST + offset, col, value, "0")
     sheet.ws.autofilter(HEADER_ROW, 0, HEADER_ROW + len(rows), 2 + len(numbers))
 
 
 METHOD_FORMATS = {"effective_weight": "0.0%", "min_score": "0.00", "group_weight": "0.00"}
 
 
-def _method_sheet(sheet: _Sheet, prov: Provenance, cfg: Config) -> None:
+def _method_sheet(sheet: Sheet, prov: Provenance, cfg: Config, layout: list[list[Cell]]) -> None:
     row = HEADER_ROW
-    for title, header, rows in method_sections(prov, cfg):
+    sections = method_sections(prov, cfg)
+    sections.append(
+        ("Columns: each heading and its CSV field", ["sheet", "heading", "field"], layout)
+    )
+    for title, header, rows in sections:
         if row > HEADER_ROW:
             row += 1
             sheet.title(row, title)
             row += 1
-        sheet.header(row, header)
+        sheet.headings(row, header, wrap=False)
         for values in rows:
             row += 1
             for col, value in enumerate(values):
                 fmt = METHOD_FORMATS.get(header[col], "0" if isinstance(value, int) else "0.0###")
                 sheet.cell(row, col, value, fmt)
         row += 1
+    sheet.title(row + 1, PRINT_NOTE)
 
 
-def workbook_bytes(a: Assessment) -> bytes:
-    """The .xlsx bytes of an assessment: identical for the same input, config and as-of."""
-    import xlsxwriter  # type: ignore[import-untyped]  # XlsxWriter ships no py.typed marker
+PRINT_NOTE = (
+    "Printed: Ranking on A4 landscape, one page wide, its meeting columns (rank to movement) "
+    "with the headings repeated on every page; Breakdown across pages with the identity "
+    "columns repeated. Act-now groups (ACTION_NOW, in red) head the Ranking sheet."
+)
 
-    prov, cfg, summary = a.provenance, a.config, a.summary()
-    movement_counts = a.movement.counts() if a.movement is not None else None
-    out = rounded_frame(a.table)
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, OPTIONS)
-    created = datetime.combine(prov.as_of, time())
+
+def _properties(workbook: Any, prov: Provenance, cfg: Config) -> None:
     workbook.set_properties(
         {
             "title": f"socprio ranking as of {prov.as_of.isoformat()}",
@@ -339,19 +218,49 @@ def workbook_bytes(a: Assessment) -> bytes:
             "comments": f"config sha256 {prov.config.sha256}; input sha256 {prov.input_sha256}",
             "author": "socprio",
             "company": "",
-            "created": created,
+            "created": datetime.combine(prov.as_of, time()),
         }
     )
     workbook.set_custom_property("Classification", cfg.marking)
-    styles = _Styles(workbook)
-    ranking, breakdown, summ, method = (_Sheet(workbook, styles, n, prov) for n in SHEETS)
-    _write_frame(ranking, out, ranking_columns(out, cfg))
-    ranking.finish(freeze_cols=3)
-    _write_frame(breakdown, out, breakdown_columns(out, cfg))
-    breakdown.finish(freeze_cols=3)
-    _summary_sheet(summ, out, summary, movement_counts)
-    summ.finish()
-    _method_sheet(method, prov, cfg)
-    method.finish()
-    workbook.close()
+
+
+def workbook_bytes(a: Assessment) -> bytes:
+    """The .xlsx bytes of an assessment: identical for the same input, config and as-of.
+    OutputError (exit 73) before anything is written when Excel cannot hold the rows."""
+    import xlsxwriter  # type: ignore[import-untyped]  # XlsxWriter ships no py.typed marker
+
+    from socprio.present.xlsxrows import RowsWorksheet
+
+    check_rows(len(a.table))
+    prov, cfg = a.provenance, a.config
+    out = rounded_frame(a.table)
+    ranking, breakdown = ranking_columns(out, cfg), breakdown_columns(out, cfg)
+    tasking = np.argsort(out["tasking_order"].to_numpy(), kind="stable")
+    act = int(a.flags[:, list(Flag).index(Flag.ACTION_NOW)].sum())
+    layout: list[list[Cell]] = [
+        [sheet, heading(n, cfg), n]
+        for sheet, cols in (("Ranking", ranking), ("Breakdown", breakdown))
+        for n in cols
+    ]
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory(prefix="socprio-xlsx-") as tmp:
+        workbook = xlsxwriter.Workbook(buffer, OPTIONS | {"tmpdir": tmp})
+        workbook.worksheet_class = RowsWorksheet
+        _properties(workbook, prov, cfg)
+        styles = Styles(workbook)
+        noun = "group" if act == 1 else "groups"
+        note = f"Act now first: {act} {noun} with an active threat to life (ACTION_NOW)"
+        sheet = Sheet(workbook, styles, "Ranking", prov, note=note)
+        write_table(sheet, out, ranking, cfg, tasking)
+        sheet.finish(freeze_cols=6, print_cols=printed_columns(ranking), rows=len(out))
+        sheet = Sheet(workbook, styles, "Breakdown", prov, fit_width=False)
+        write_table(sheet, out, breakdown, cfg, np.arange(len(out)))
+        sheet.finish(freeze_cols=3, repeat_cols=3)
+        sheet = Sheet(workbook, styles, "Summary", prov)
+        _summary_sheet(sheet, a, out)
+        sheet.finish()
+        sheet = Sheet(workbook, styles, "Method", prov)
+        _method_sheet(sheet, prov, cfg, layout)
+        sheet.finish()
+        workbook.close()
     return buffer.getvalue()
