@@ -5,7 +5,7 @@
 
 import os
 
-from socprio.cli import compare, configure, data, gaps, inspect, rank, report, sample
+from socprio.cli import compare, configure, data, gaps, inspect, quality, rank, report, sample
 from socprio.cli.app import app
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "gaps",
     "inspect",
     "main",
+    "quality",
     "rank",
     "report",
     "sample",
