@@ -132,7 +132,7 @@ def consistency(m: FactorMatrix, cfg: Config, *, force: IntArray, ranked: BoolAr
     names = input_factors(cfg)
     k = len(cfg.record.forces)
     tests = [
-        _factor_tests(
+        factor_tests(
             np.minimum(m.raw[ranked, list(cfg.factors).index(name)], cfg.factors[name].max),
             force[ranked],
             m.principal[ranked],
@@ -167,7 +167,7 @@ def consistency(m: FactorMatrix, cfg: Config, *, force: IntArray, ranked: BoolAr
     )
 
 
-def _factor_tests(
+def factor_tests(
     values: FloatArray, force: IntArray, stratum: IntArray, cfg: Config
 ) -> dict[str, FloatArray]:
     """Van Elteren's test and the stratified effect of every force on one factor."""
