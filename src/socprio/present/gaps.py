@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from socprio.pipeline.result import Assessment
 
 CSV_CHUNK_ROWS = 20_000
+PACK_PAIRS = 10  # pairs the tasking pack lists
 METHOD = (
     "Each unknown cell re-scored with its factor at its lowest and highest level, every other "
     "factor as scored; rank among the other groups as scored. A pair matters when it could "
@@ -275,3 +276,43 @@ def _outcome(c: dict[str, npt.NDArray[Any]], i: int, end: str) -> str:
         f"{c[f'level_if_{end}'][i]}: {c[f'score_if_{end}'][i]:.1f} "
         f"{c[f'band_if_{end}'][i]} #{c[f'rank_if_{end}'][i]}"
     )
+
+
+def group_data(a: Assessment, row: int) -> dict[str, Any]:
+    """One group's unknowns as JSON-ready data (for ``explain -f json``): its verdict and
+    every pair, matter or not, in plan order."""
+    view = gaps_view(a, everything=True)
+    plan = view.plan
+    at = np.flatnonzero(plan.group_row == row)
+    if not len(at):
+        return {"settle": None, "settled_by": None, "pairs": []}
+    mine = np.flatnonzero(plan.row == row)
+    data = gaps_data(GapsView(a, plan, mine, at, True))
+    group = data["groups"][0]
+    keep = ("group_id", "codename", "lead_force", "rank", "band", "score", "priority")
+    pairs = [{k: v for k, v in p.items() if k not in keep} for p in data["pairs"]]
+    return {"settle": group["settle"], "settled_by": group["settled_by"], "pairs": pairs}
+
+
+def requirements_section(a: Assessment, *, top: int = PACK_PAIRS) -> str:
+    """The pack's "Intelligence requirements": the first ``top`` pairs that matter."""
+    from socprio.present.charts import esc
+
+    view = gaps_view(a, top=top)
+    c = pair_columns(view)
+    if not len(view.pairs):
+        return (
+            "<h2>Intelligence requirements</h2>"
+            '<p class="none">No unknown could change a band or the top list.</p>'
+        )
+    items = "".join(
+        f"<li><b>{esc(c['group_id'][i])}</b> ({esc(c['band'][i])}, #{esc(c['rank'][i])}): "
+        f"{esc(c['factor'][i])}: {esc(c['level_if_min'][i])} gives {c['score_if_min'][i]:.1f} "
+        f"{esc(c['band_if_min'][i])}, {esc(c['level_if_max'][i])} gives "
+        f"{c['score_if_max'][i]:.1f} {esc(c['band_if_max'][i])}"
+        f" ({esc(IMPACT_TEXT[Impact(view.plan.impact[view.pairs[i]])].format(k=view.plan.top_k))})"
+        "</li>"
+        for i in range(len(view.pairs))
+    )
+    lines = "".join(f"<p>{esc(line)}</p>" for line in summary_lines(view)[1:])
+    return f"<h2>Intelligence requirements</h2><ol>{items}</ol>{lines}"

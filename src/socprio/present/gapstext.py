@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from socprio.pipeline.result import Assessment
 
 BAND_STYLE = {"1": "bold red", "2": "yellow", "3": "green"}
-PACK_PAIRS = 10  # pairs the tasking pack lists
 
 
 def gaps_table(view: GapsView, *, width: int = 100, terminal: bool = False) -> str:
@@ -107,27 +106,3 @@ def group_lines(a: Assessment, row: int) -> str:
             + (f" [{impact}]" if plan.impact[k] != Impact.NONE else "")
         )
     return "\n".join(lines)
-
-
-def requirements_section(a: Assessment, *, top: int = PACK_PAIRS) -> str:
-    """The pack's "Intelligence requirements": the first ``top`` pairs that matter."""
-    from socprio.present.charts import esc
-
-    view = gaps_view(a, top=top)
-    c = pair_columns(view)
-    if not len(view.pairs):
-        return (
-            "<h2>Intelligence requirements</h2>"
-            '<p class="none">No unknown could change a band or the top list.</p>'
-        )
-    items = "".join(
-        f"<li><b>{esc(c['group_id'][i])}</b> ({esc(c['band'][i])}, #{esc(c['rank'][i])}): "
-        f"{esc(c['factor'][i])}: {esc(c['level_if_min'][i])} gives {c['score_if_min'][i]:.1f} "
-        f"{esc(c['band_if_min'][i])}, {esc(c['level_if_max'][i])} gives "
-        f"{c['score_if_max'][i]:.1f} {esc(c['band_if_max'][i])}"
-        f" ({esc(IMPACT_TEXT[Impact(view.plan.impact[view.pairs[i]])].format(k=view.plan.top_k))})"
-        "</li>"
-        for i in range(len(view.pairs))
-    )
-    lines = "".join(f"<p>{esc(line)}</p>" for line in summary_lines(view)[1:])
-    return f"<h2>Intelligence requirements</h2><ol>{items}</ol>{lines}"
