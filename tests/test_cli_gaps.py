@@ -159,3 +159,16 @@ def test_quality_json_has_a_boolean_flag_per_force_and_factor(tmp_path: Path) ->
     assert [(r["force"], r["factor"]) for r in table if r["flagged"] == "true"] == flagged
     code, md, _ = run("quality", str(biased), *AS_OF, "-f", "markdown")
     assert "| WMP | violence |" in md and md.startswith("**OFFICIAL-SENSITIVE**")
+
+
+def test_the_readme_shows_the_plan_of_the_shipped_sample_as_it_is() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- gaps-sample: begin -->\n", 1)[1].split("\n<!-- gaps-sample: end")[0]
+    code, md, _ = run("gaps", str(SAMPLE), *AS_OF, "--top", "10", "-f", "markdown")
+    assert code == 0
+    assert block == md.split("**OFFICIAL-SENSITIVE**\n\n", 1)[1].split("\n\n_", 1)[0]
+    _, raw, _ = run("gaps", str(SAMPLE), *AS_OF, "-f", "json")
+    uncertain = json.loads(raw)["summary"]["band_uncertain"]
+    _, ranked, _ = run("rank", str(SAMPLE), *AS_OF, "-f", "json")
+    gap = sum("GAP" in g["flags"] for g in json.loads(ranked)["groups"])
+    assert f'"band uncertain" ({uncertain}) than carry GAP ({gap},' in readme

@@ -241,7 +241,7 @@ def _method(view: GapsView) -> str:
 def _md(value: object) -> str:
     """A markdown table cell: pipes, backslashes and markup characters escaped."""
     text = str(value).replace("\n", " ").replace("\r", " ")
-    return "".join("\\" + c if c in "\\|*_`[]<>#" else c for c in text)
+    return "".join("\\" + c if c in "\\|*_`[]<>" else c for c in text)
 
 
 def gaps_markdown(view: GapsView) -> str:
@@ -250,7 +250,9 @@ def gaps_markdown(view: GapsView) -> str:
     k = view.plan.top_k
     head = ["#", "rank", "group", "band", "score", "factor", "if lowest", "if highest", "impact"]
     lines = [f"**{_md(view.a.config.marking)}**", "", "| " + " | ".join(head) + " |"]
-    lines.append("|" + "|".join("---:" if h in ("#", "rank", "score") else "---" for h in head))
+    lines.append(
+        "|" + "|".join("---:" if h in ("#", "rank", "score") else "---" for h in head) + "|"
+    )
     for i in range(len(view.pairs)):
         settles = " (settles band)" if c["settles_band"][i] == "yes" else ""
         cells = [

@@ -122,7 +122,7 @@ def quality_csv(q: QualityReport) -> str:
 
 def _md(value: object) -> str:
     text = str(value).replace("\n", " ").replace("\r", " ")
-    return "".join("\\" + c if c in "\\|*_`[]<>#" else c for c in text)
+    return "".join("\\" + c if c in "\\|*_`[]<>" else c for c in text)
 
 
 def _share(value: float | None) -> str:
