@@ -52,6 +52,7 @@ class GapsView:
     pairs: IntArray  # indices into the plan's pair arrays, in plan order
     groups: IntArray  # indices into the plan's group arrays (the force filter only)
     everything: bool  # pairs with no decision impact are shown too
+    ranked: int  # ranked groups in scope (the force filter)
 
 
 def gaps_view(
@@ -66,7 +67,8 @@ def gaps_view(
         wanted = np.char.lower(forces.astype(str)) == force.casefold()
     keep = wanted[plan.row] & (everything | (plan.impact != Impact.NONE))
     groups = np.flatnonzero(wanted[plan.group_row])
-    return GapsView(a, plan, np.flatnonzero(keep)[:top], groups, everything)
+    ranked = int(wanted[a.ranking.order].sum())
+    return GapsView(a, plan, np.flatnonzero(keep)[:top], groups, everything, ranked)
 
 
 def _ranked_column(a: Assessment, name: str) -> npt.NDArray[np.object_]:
@@ -139,7 +141,7 @@ def summary(view: GapsView) -> dict[str, int]:
     impact = np.bincount(p.impact[in_scope], minlength=len(Impact))
     settle = np.bincount(p.group_settle[g], minlength=len(Settle))
     return {
-        "ranked_groups": len(view.a.ranking.order),
+        "ranked_groups": view.ranked,
         "groups_with_unknowns": len(g),
         "unknown_cells": int(in_scope.sum()),
         "pairs_band_1": int(impact[Impact.BAND_1]),
@@ -289,7 +291,7 @@ def group_data(a: Assessment, row: int) -> dict[str, Any]:
     if not len(at):
         return {"settle": None, "settled_by": None, "pairs": []}
     mine = np.flatnonzero(plan.row == row)
-    data = gaps_data(GapsView(a, plan, mine, at, True))
+    data = gaps_data(GapsView(a, plan, mine, at, True, 1))
     group = data["groups"][0]
     keep = ("group_id", "codename", "lead_force", "rank", "band", "score", "priority")
     pairs = [{k: v for k, v in p.items() if k not in keep} for p in data["pairs"]]

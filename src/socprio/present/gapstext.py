@@ -96,7 +96,7 @@ def group_lines(a: Assessment, row: int) -> str:
         verdict = "band uncertain; no single fact settles it (two or more are needed)"
     lines = [f"Unknowns (socprio gaps): {verdict}"]
     mine = np.flatnonzero(plan.row == row)
-    c = pair_columns(GapsView(a, plan, mine, at, True))
+    c = pair_columns(GapsView(a, plan, mine, at, True, 1))
     for i, k in enumerate(mine.tolist()):
         impact = IMPACT_TEXT[Impact(plan.impact[k])].format(k=plan.top_k)
         lines.append(
