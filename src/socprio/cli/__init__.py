@@ -5,10 +5,22 @@
 
 import os
 
-from socprio.cli import compare, configure, data, inspect, rank, report, sample
+from socprio.cli import compare, configure, data, gaps, inspect, quality, rank, report, sample
 from socprio.cli.app import app
 
-__all__ = ["app", "compare", "configure", "data", "inspect", "main", "rank", "report", "sample"]
+__all__ = [
+    "app",
+    "compare",
+    "configure",
+    "data",
+    "gaps",
+    "inspect",
+    "main",
+    "quality",
+    "rank",
+    "report",
+    "sample",
+]
 
 
 def main() -> None:

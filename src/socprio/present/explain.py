@@ -19,6 +19,8 @@ from socprio.core.flags import RANKING_FLAGS, Flag
 from socprio.core.ranking import rounded, settled
 from socprio.errors import UsageError
 from socprio.pipeline.frame import raw_text
+from socprio.present.gaps import group_data
+from socprio.present.gapstext import group_lines
 from socprio.present.termtext import visible
 
 if TYPE_CHECKING:
@@ -116,6 +118,7 @@ def explain(a: Assessment, group_id: str) -> RenderableType:
     if ranked:
         parts.append(Text(opinion_lines(opinion, row, ranked, cfg)))
         parts.append(Text(_neighbours(a, row, cfg)))
+        parts.append(Text(group_lines(a, row)))
     parts.append(
         Text(
             f"{cfg.marking} | config {loaded.path} v{cfg.version} sha256 {loaded.short_sha}",
@@ -300,6 +303,7 @@ def explain_data(a: Assessment, group_id: str) -> dict[str, Any]:
         ],
         "flags": [f for f in str(record["flags"]).split(";") if f],
         "movement": str(record["movement"]) if "movement" in record else None,
+        "unknowns": group_data(a, row) if ranked else None,
     }
 
 

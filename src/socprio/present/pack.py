@@ -25,6 +25,7 @@ from socprio.present.charts import (
     short,
     top_chart,
 )
+from socprio.present.gaps import requirements_section
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -331,6 +332,7 @@ def pack_html(a: Assessment, *, top: int = 20) -> str:
         movement_section(movement) if movement is not None else "",
         "<h2>Review flags</h2>",
         flags_section(out),
+        requirements_section(a),
         method_section(prov, cfg),
         f'<div class="marking bottom">{marking}</div>',
     ]
