@@ -64,11 +64,12 @@ def emit(
     plan: OutputPlan, fmt: PlanFormat, target: FileOutput | None, render: Render
 ) -> str | Iterable[str] | None:
     """Stage the output for ``target`` and commit, or return it for stdout."""
-    import shutil
     import sys
 
+    from socprio.cli.steps import terminal_width
+
     terminal = sys.stdout.isatty()
-    width = min(100, shutil.get_terminal_size((100, 24)).columns) if terminal else 100
+    width = min(100, terminal_width())  # $COLUMNS, else the terminal on stdout or stderr
     data = render(fmt, width, terminal and target is None)
     if target is None:
         return data
