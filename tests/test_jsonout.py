@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import random
@@ -15,7 +16,8 @@ from render_inputs import tricky_rows
 from socprio import Assessment, __version__
 from socprio.config.models import Config, LoadedConfig
 from socprio.core.ranking import rounded
-from socprio.present.jsonout import to_json
+from socprio.present import jsonout
+from socprio.present.jsonout import json_chunks, to_json
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +93,25 @@ def test_json_keeps_codenames_and_notes_verbatim(a: Assessment, doc: dict[str, A
     """JSON is not a spreadsheet: nothing is formula-escaped."""
     assert [g["codename"] for g in doc["groups"]] == a.table["codename"].tolist()
     assert '=HYPERLINK("x")\n@note\t+1' in {g["notes"] for g in doc["groups"]}
+
+
+def test_json_streams_a_chunk_of_groups_at_a_time_with_the_same_bytes(
+    a: Assessment, doc: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memory stays bounded at any size: the groups are encoded a few at a time, and how
+    many at a time never changes a byte of the output."""
+    whole = to_json(a)
+    monkeypatch.setattr(jsonout, "CHUNK_ROWS", 3)
+    chunks = list(json_chunks(a))
+    assert len(chunks) >= len(a.table) // 3 + 1
+    assert "".join(chunks) == whole
+    assert json.loads(whole) == doc
+    head = whole[: whole.index('"groups"')].count("\n")
+    assert whole.count("\n") == head + 1 + len(a.table) + 2  # a line per group, then "]", "}"
+
+
+def test_json_of_an_empty_ranking_is_well_formed(a: Assessment) -> None:
+    empty = dataclasses.replace(a, table=a.table.iloc[:0])
+    parsed = json.loads(to_json(empty))
+    assert parsed["groups"] == []
+    assert parsed["meta"]["config"] == json.loads(to_json(a))["meta"]["config"]

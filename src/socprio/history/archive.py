@@ -292,10 +292,10 @@ def archive_ranking(
             plan.commit()
         return week.entry
     from socprio.present.csvout import csv_chunks
-    from socprio.present.jsonout import to_json
+    from socprio.present.jsonout import json_chunks
 
     csv_sha = target.write(CSV_NAME, encode(csv_chunks(a), bom=True))
-    json_sha = target.write(JSON_NAME, encode(to_json(a)))
+    json_sha = target.write(JSON_NAME, encode(json_chunks(a)))
     manifest = build_manifest(
         provenance_meta=a.provenance.meta(),
         output_hashes={CSV_NAME: csv_sha, JSON_NAME: json_sha},

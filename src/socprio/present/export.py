@@ -44,9 +44,9 @@ def export(fmt: OutputFormat, a: Assessment, options: ExportOptions | None = Non
 
         return csv_chunks(a)
     if fmt is OutputFormat.JSON:
-        from socprio.present.jsonout import to_json
+        from socprio.present.jsonout import json_chunks
 
-        return to_json(a)
+        return json_chunks(a)
     if fmt is OutputFormat.MARKDOWN:
         from socprio.present.markdown import to_markdown
 

@@ -1,0 +1,79 @@
+"""Every command at 170, 6,000, 200,000 and 1,000,000 groups: time, peak memory and the growth
+exponent between sizes. Run by hand (``python bench/scale.py``; figures go in the notes).
+
+The exponent between two sizes is log(t2 / t1) / log(n2 / n1): about 1 for a linear command,
+a little more for n log n; anything near 2 is a regression. At the smallest sizes start-up
+dominates, so read the exponent between 6,000 and the larger sizes. The two largest sizes run
+only the commands the issue names for them (rank, validate, csv and json export).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from run import SOCPRIO, measure
+
+AS_OF = "2026-11-23"
+SMALL = (170, 6_000)
+LARGE = (200_000, 1_000_000)
+
+
+def commands(data: Path, out: Path, n: int) -> dict[str, list[str]]:
+    """The commands to time on ``data`` (``n`` groups), by name."""
+    rank = [SOCPRIO, "rank", str(data), "--as-of", AS_OF, "-q"]
+    every = {
+        "validate": [SOCPRIO, "validate", str(data), "--as-of", AS_OF, "-q"],
+        "rank csv": [*rank, "-f", "csv", "-o", str(out / "r.csv")],
+        "rank json": [*rank, "-f", "json", "-o", str(out / "r.json")],
+    }
+    if n in LARGE:
+        return every
+    return every | {
+        "rank table": [SOCPRIO, "rank", str(data), "--as-of", AS_OF, "--all"],
+        "rank markdown": [*rank, "-f", "markdown", "-o", str(out / "r.md")],
+        "rank xlsx": [*rank, "-f", "xlsx", "-o", str(out / "r.xlsx")],
+        "archive": [*rank, "--archive", str(out / "archive"), "--replace"],
+        "report": [SOCPRIO, "report", str(data), "--as-of", AS_OF, "-q", "-o", str(out / "p.html")],
+        "explain": [SOCPRIO, "explain", "OCG-0001", str(data), "--as-of", AS_OF],
+        "stability 1000": [
+            *[SOCPRIO, "stability", str(data), "--as-of", AS_OF, "--draws", "1000"],
+        ],
+        "gaps": [SOCPRIO, "gaps", str(data), "--as-of", AS_OF, "-f", "csv"],
+        "quality": [SOCPRIO, "quality", str(data), "--as-of", AS_OF, "-f", "csv"],
+        "diff": [SOCPRIO, "diff", str(out / "r.json"), str(out / "r.json")],
+        "sample": [SOCPRIO, "sample", "--groups", str(n), "-o", str(out / "s.csv")],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[*SMALL, *LARGE])
+    args = parser.parse_args()
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
+    seen: dict[str, tuple[int, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        for n in args.sizes:
+            data = out / f"groups-{n}.csv"
+            subprocess.run(
+                [SOCPRIO, "sample", "--groups", str(n), "--seed", "3", "-o", str(data)],
+                check=True,
+            )
+            for name, cmd in commands(data, out, n).items():
+                wall, peak = measure(cmd)
+                growth = ""
+                if name in seen:
+                    n0, t0 = seen[name]
+                    growth = f"  exponent {math.log(wall / t0) / math.log(n / n0):5.2f}"
+                seen[name] = (n, wall)
+                print(f"{n:>9,} {name:15s} {wall:8.2f} s {peak:8.1f} MiB{growth}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
