@@ -10,13 +10,15 @@ import random
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import assess_file, rows_csv
 from render_inputs import tricky_csv, tricky_rows
 from socprio import Assessment
 from socprio.config.models import Config, LoadedConfig
 from socprio.core.ranking import rounded
-from socprio.present.csvout import csv_chunks, to_csv
+from socprio.present.csvout import csv_chunks, quoted, to_csv
 from socprio.present.escape import TRIGGERS, escape_cell
 
 
@@ -105,3 +107,13 @@ def test_input_has_ties_and_triggers(a: Assessment) -> None:
     assert sum(str(c)[:1] in TRIGGERS for c in a.table["codename"]) >= 8
     printed = rounded(a.scores.total[a.ranking.order])
     assert (np.diff(printed) == 0).any()
+
+
+@given(
+    st.lists(st.text(alphabet=st.sampled_from('a ,"\r\n\t=;\u00e9\u200b'), max_size=6), min_size=2)
+)
+def test_each_cell_quoted_once_reads_back_as_the_csv_module_writes_it(cells: list[str]) -> None:
+    """Rows are plain joins of cells quoted once each: byte for byte what csv.writer writes."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    assert ",".join(quoted(c) for c in cells) + "\r\n" == buffer.getvalue()

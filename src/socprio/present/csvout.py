@@ -5,8 +5,7 @@ Numbers are rounded as printed and stay numeric; every text cell and header is f
 
 from __future__ import annotations
 
-import csv
-import io
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -34,22 +33,23 @@ def csv_chunks(a: Assessment) -> Iterator[str]:
     """
     frame = a.table[export_columns(a.table.columns)]  # the meeting's columns first
     columns = [_csv_column(str(col), frame[col]) for col in frame.columns]
-    marking = escape_cell(a.config.marking)
+    marking = quoted(escape_cell(a.config.marking))
     columns.append((np.zeros(len(frame), dtype=np.int32), np.array([marking], dtype=object)))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([escape_cell(str(c)) for c in [*frame.columns, "marking"]])
+    yield ",".join(quoted(escape_cell(str(c))) for c in [*frame.columns, "marking"]) + "\r\n"
     for start in range(0, len(frame), CSV_CHUNK_ROWS):
         stop = start + CSV_CHUNK_ROWS
         cells = (shown[codes[start:stop]].tolist() for codes, shown in columns)
-        writer.writerows(zip(*cells, strict=True))
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue()
+        yield "".join([",".join(row) + "\r\n" for row in zip(*cells, strict=True)])
 
 
 CSV_CHUNK_ROWS = 20_000
+NEEDS_QUOTES = re.compile('[,"\r\n]')
+
+
+def quoted(text: str) -> str:
+    """``text`` as one CSV field, quoted as the csv module's QUOTE_MINIMAL does: each
+    distinct cell text is quoted once, then rows are plain joins."""
+    return '"' + text.replace('"', '""') + '"' if NEEDS_QUOTES.search(text) else text
 
 
 def _csv_column(
@@ -68,5 +68,5 @@ def _csv_column(
             "" if v != v else str(int(v)) if integer else str(v) for v in distinct.tolist()
         ]
     else:
-        shown = [escape_cell(str(v)) for v in distinct]
+        shown = [quoted(escape_cell(str(v))) for v in distinct]
     return codes.astype(np.int32), np.array(shown, dtype=object)
