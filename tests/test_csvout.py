@@ -117,3 +117,19 @@ def test_each_cell_quoted_once_reads_back_as_the_csv_module_writes_it(cells: lis
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerow(cells)
     assert ",".join(quoted(c) for c in cells) + "\r\n" == buffer.getvalue()
+
+
+BLANK_THEN_FORMULA = ["  =1+1", "\u00a0=1+1", "\u3000@SUM(A1)", "\u200b@SUM(A1)", "\ufeff=1+1"]
+
+
+def test_notes_with_blanks_before_a_formula_are_escaped_in_the_csv(
+    cfg: Config, loaded: LoadedConfig
+) -> None:
+    """A spreadsheet may trim leading blanks before it evaluates: the export escapes them."""
+    rows = tricky_rows(cfg)
+    for row, note in zip(rows, BLANK_THEN_FORMULA, strict=False):
+        row["notes"] = note
+    read = list(csv.DictReader(io.StringIO(to_csv(assess_file(rows_csv(rows), loaded)))))
+    notes = {r["notes"] for r in read}
+    assert {"'" + note for note in BLANK_THEN_FORMULA} <= notes
+    assert not notes & set(BLANK_THEN_FORMULA)

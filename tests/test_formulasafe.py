@@ -30,7 +30,22 @@ def test_numeric_looking_text_is_escaped(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "OCG000001", " =1", "a=b", "1", "'hello", "''", "'", "%x", "|x", "£500", "ʤ"]
+    "text",
+    [
+        "",
+        "OCG000001",
+        " x=1",
+        "\u00a0hello",
+        "a=b",
+        "1",
+        "'hello",
+        "''",
+        "'",
+        "%x",
+        "|x",
+        "£500",
+        "ʤ",
+    ],
 )
 def test_other_text_is_untouched(text: str) -> None:
     assert escape_cell(text) == text
@@ -49,3 +64,34 @@ def test_round_trip_and_no_leading_trigger(text: str) -> None:
     assert unescape_cell(escaped) == text
     assert escaped[:1] not in TRIGGERS
     assert escaped in (text, "'" + text)  # only ever prefixes, never strips
+
+
+BLANKS = [" ", "  ", "\u00a0", "\u3000", "\u200b", "\ufeff", "\u2060", "\u202e", "\u2028", "\x85"]
+
+
+@pytest.mark.parametrize("blank", BLANKS)
+@pytest.mark.parametrize("formula", ["=1+1", "@SUM(A1)", "+1", "-1", "\tx", "\rx", "＝1"])
+def test_formula_after_leading_whitespace_is_escaped(blank: str, formula: str) -> None:
+    text = blank + formula
+    assert escape_cell(text) == "'" + text
+    assert unescape_cell(escape_cell(text)) == text
+
+
+# Any run of characters a spreadsheet may trim or not show: Unicode spaces, separators,
+# controls and format characters.
+blank_chars = st.characters(categories=["Zs", "Zl", "Zp", "Cc", "Cf"])
+
+
+@given(
+    st.text(alphabet=st.just("'"), max_size=3),
+    st.text(alphabet=blank_chars, max_size=6),
+    st.sampled_from(sorted(TRIGGERS)),
+    st.text(max_size=8),
+)
+def test_formula_after_any_blank_prefix_is_escaped(
+    quotes: str, blanks: str, trigger: str, tail: str
+) -> None:
+    text = quotes + blanks + trigger + tail
+    escaped = escape_cell(text)
+    assert escaped == "'" + text
+    assert unescape_cell(escaped) == text

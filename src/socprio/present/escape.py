@@ -5,11 +5,19 @@ leading ``'``. Nothing is ever stripped. Callers pass text cells and headers onl
 stay numeric and are never escaped, but ``"-1"``, ``"-"`` or ``"+44 20 ..."`` *as text* do
 gain a ``'``.
 
-To make the escape reversible, a text that is one or more ``'`` followed by a trigger (such
-as ``"'=x"``) gets one more ``'``. Any other text, including ``"'hello"``, is left alone.
+A spreadsheet (or the user's paste) may trim leading blanks before it evaluates, so a trigger
+after any run of blank characters counts as well: every Unicode space (the ordinary space,
+NBSP, U+3000 ...), control and format character (zero-width space, BOM, bidi marks ...) and
+the blank-looking fillers (U+115F, U+1160, U+3164, U+FFA0).
+
+To make the escape reversible, a text that is one or more ``'`` followed by (blanks and) a
+trigger, such as ``"'=x"``, gets one more ``'``. Any other text, including ``"'hello"``, is
+left alone.
 """
 
 from __future__ import annotations
+
+import unicodedata
 
 QUOTE = "'"
 
@@ -17,27 +25,41 @@ TRIGGERS: frozenset[str] = frozenset(
     {"=", "+", "-", "@", "\t", "\r", "\n", "\x00", "＝", "＋", "－", "＠"}
 )
 
+# Unicode categories a spreadsheet may trim or never show: spaces, separators, controls,
+# format characters (zero-width, bidi, BOM), private-use and unassigned code points.
+_BLANK_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Co", "Cn"})
+_FILLERS = frozenset({"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"})
 
-_FIRST = TRIGGERS | {"'"}  # first characters that may need a prefix
+
+def is_blank(char: str) -> bool:
+    """True for a character a spreadsheet may trim or that shows as nothing."""
+    return char.isspace() or char in _FILLERS or unicodedata.category(char) in _BLANK_CATEGORIES
 
 
 def _quotes_then_trigger(value: str) -> bool:
-    """True when ``value`` is zero or more ``'`` followed by a trigger character."""
-    return value.lstrip(QUOTE)[:1] in TRIGGERS
+    """True when ``value`` is ``'``s, then blanks, then a trigger (a blank may be one)."""
+    for char in value.lstrip(QUOTE):
+        if char in TRIGGERS:
+            return True
+        if not is_blank(char):
+            return False
+    return False
 
 
 def escape_cell(value: str) -> str:
-    """Prefix ``'`` when the text starts with a trigger, or with ``'``s and then a trigger.
+    """Prefix ``'`` when the text starts with a trigger, or with ``'``s or blanks and then a
+    trigger.
 
     Everything else is returned unchanged; the result never starts with a trigger.
     """
-    if value[:1] not in _FIRST:  # the common case, decided without further work
+    first = value[:1]
+    if not first or first.isalnum():  # the common case, decided without further work
         return value
     return QUOTE + value if _quotes_then_trigger(value) else value
 
 
 def unescape_cell(value: str) -> str:
-    """Invert ``escape_cell``: drop one leading ``'`` when ``'``s and then a trigger follow."""
+    """Invert ``escape_cell``: drop one leading ``'`` when ``'``s, blanks and a trigger follow."""
     if value.startswith(QUOTE) and _quotes_then_trigger(value):
         return value[1:]
     return value
