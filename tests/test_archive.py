@@ -173,7 +173,7 @@ def test_three_weekly_runs_give_movement_and_diff(archived: Path) -> None:
     assert list(d.entered["group_id"]) == ["OCG-0005"]
     assert list(d.dropped["group_id"]) == ["OCG-0008"]
     assert set(d.band_changes["group_id"]) == {"OCG-0001", "OCG-0004"}
-    assert list(d.movers["group_id"]) == ["OCG-0004", "OCG-0003"]
+    assert list(d.movers["group_id"]) == ["OCG-0004", "OCG-0001"]
     assert d.drivers["OCG-0004"] == (("violence", 12.0), ("firearms", 5.0))
     # the JSON export of the same run reads the same
     from_json = load_ranking(week3 / JSON_NAME)
@@ -439,19 +439,24 @@ def test_load_ranking_outside_the_archive_has_no_date_unless_json(tmp_path: Path
 
 
 def expected_tags(before: pd.DataFrame, after: pd.DataFrame) -> dict[str, str]:
-    """An independent, row-by-row statement of the tag rules."""
-    was = {g: (int(r), int(str(b)[0])) for g, r, b in before[["group_id", "rank", "band"]].values}
+    """An independent, row-by-row statement of the tag rules: any sub-band change is a band
+    move (1A is the highest); inside a sub-band, fewer than 3 places is SAME."""
+    was = {g: (int(r), str(b)) for g, r, b in before[["group_id", "rank", "band"]].values}
     out: dict[str, str] = {}
     for gid, rank, band in after[["group_id", "rank", "band"]].values:
         if gid not in was:
             out[gid] = "NEW"
             continue
         old_rank, old_band = was[gid]
-        now_band = int(str(band)[0])
-        if now_band != old_band:
-            out[gid] = "BAND_UP" if now_band < old_band else "BAND_DOWN"
+        now_band = str(band)
+        key = (int(now_band[:-1]), now_band[-1])
+        old_key = (int(old_band[:-1]), old_band[-1])
+        if key != old_key:
+            out[gid] = "BAND_UP" if key < old_key else "BAND_DOWN"
+        elif abs(rank - old_rank) < 3:
+            out[gid] = "SAME"
         else:
-            out[gid] = "UP" if rank < old_rank else "DOWN" if rank > old_rank else "SAME"
+            out[gid] = "UP" if rank < old_rank else "DOWN"
     return out
 
 

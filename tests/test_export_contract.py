@@ -140,3 +140,15 @@ def test_every_output_names_the_same_provenance(assessed: Assessment) -> None:
 def test_same_assessment_same_bytes(assessed: Assessment) -> None:
     for fmt in OutputFormat:
         assert export_bytes(fmt, assessed) == export_bytes(fmt, assessed), fmt
+
+
+def test_csv_and_json_carry_each_movers_cause(assessed: Assessment) -> None:
+    """The cause of each move (history/movement.py) reaches the CSV column and the JSON field."""
+    table = dict(zip(assessed.table["group_id"], assessed.table["movement_cause"], strict=True))
+    assert set(table.values()) - {""}  # some group moved for a reason
+    rows = csv.DictReader(io.StringIO(to_csv(assessed)))
+    header = next(csv.reader(io.StringIO(to_csv(assessed))))
+    assert header.index("movement_cause") == header.index("previous_band") + 1
+    assert {r["group_id"]: r["movement_cause"] for r in rows} == table
+    groups = json.loads(export_bytes(OutputFormat.JSON, assessed))["groups"]
+    assert {g["group_id"]: g["movement"]["movement_cause"] or "" for g in groups} == table

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from conftest import assess_file, rows_csv, sample_rows
 from socprio.config.models import LoadedConfig
+from socprio.core.causes import config_summary
 from socprio.errors import DataError
 from socprio.history.diff import diff
 from socprio.history.movement import MOVEMENT_COLUMNS, Movement, Tag, movement
@@ -89,20 +90,21 @@ WEEK3: Week = {
     # OCG-0008 leaves
 }
 
+# One place down inside a sub-band is rank noise (under the default 3 places): SAME.
 WEEK2_TAGS = {
     "OCG-0001": Tag.SAME,
     "OCG-0002": Tag.BAND_UP,
     "OCG-0003": Tag.BAND_DOWN,
     "OCG-0008": Tag.NEW,
-    "OCG-0004": Tag.DOWN,
-    "OCG-0007": Tag.UP,
-    "OCG-0006": Tag.DOWN,
+    "OCG-0004": Tag.SAME,
+    "OCG-0007": Tag.BAND_UP,  # 3B -> 3A is a sub-band up, so a band move
+    "OCG-0006": Tag.SAME,
 }
 WEEK3_TAGS = {
-    "OCG-0001": Tag.SAME,
+    "OCG-0001": Tag.BAND_DOWN,  # 1A -> 1B at the same rank is a band move, never SAME
     "OCG-0002": Tag.SAME,
     "OCG-0004": Tag.BAND_UP,
-    "OCG-0003": Tag.DOWN,
+    "OCG-0003": Tag.SAME,
     "OCG-0005": Tag.NEW,
     "OCG-0007": Tag.SAME,
     "OCG-0006": Tag.SAME,
@@ -201,21 +203,28 @@ def test_week_two_tags_dropped_and_previous_columns() -> None:
             "last_rank": 5,
             "last_band": "2C",
             "last_score": 45.0,
+            "reason": "not in the new ranking",
         }
     ]
     assert m.since == WEEKS[0]
     assert m.counts() == {
         "NEW": 1,
-        "BAND_UP": 1,
+        "BAND_UP": 2,
         "BAND_DOWN": 1,
-        "UP": 1,
-        "DOWN": 2,
-        "SAME": 1,
+        "UP": 0,
+        "DOWN": 0,
+        "SAME": 3,
         "DROPPED": 1,
     }
 
 
-def test_week_three_returning_group_is_new_and_sub_band_move_is_not_a_band_move() -> None:
+def test_rank_noise_threshold_is_configurable() -> None:
+    m = movement(ranking(WEEK2), previous(WEEK1, WEEKS[0]), same_within=1)
+    assert tags(m.frame)["OCG-0004"] == Tag.DOWN
+    assert tags(m.frame)["OCG-0006"] == Tag.DOWN
+
+
+def test_week_three_returning_group_is_new_and_sub_band_move_is_a_band_move() -> None:
     m = movement(ranking(WEEK3), previous(WEEK2))
     assert tags(m.frame) == WEEK3_TAGS
     top = m.frame.set_index("group_id").loc["OCG-0001"]
@@ -251,13 +260,14 @@ def test_movement_outputs_for_the_table_and_json() -> None:
     assert labels["OCG-0008"] == "NEW"
     assert labels["OCG-0001"] == "SAME"
     assert labels["OCG-0002"] == "BAND_UP +1"
-    assert labels["OCG-0006"] == "DOWN -1"
+    assert labels["OCG-0006"] == "SAME"
     records = movement_records(m)
     assert records["OCG-0008"] == {
         "previous_rank": None,
         "rank_change": None,
         "previous_band": None,
         "movement": "NEW",
+        "movement_cause": "NEW",
     }
     assert records["OCG-0003"]["rank_change"] == -1
     block = movement_to_json(m)
@@ -381,7 +391,7 @@ def test_not_utf8_is_data_error() -> None:
 
 
 def test_diff_week_one_to_two() -> None:
-    d = diff(previous(WEEK1, WEEKS[0]), previous(WEEK2, WEEKS[1]))
+    d = diff(previous(WEEK1, WEEKS[0]), previous(WEEK2, WEEKS[1]), same_within=1)
     assert list(d.entered["group_id"]) == ["OCG-0008"]
     assert list(d.dropped["group_id"]) == ["OCG-0005"]
     changes = d.band_changes.set_index("group_id")
@@ -394,7 +404,7 @@ def test_diff_week_one_to_two() -> None:
     assert changes["movement"].to_dict() == {
         "OCG-0002": "BAND_UP",
         "OCG-0003": "BAND_DOWN",
-        "OCG-0007": "UP",
+        "OCG-0007": "BAND_UP",
     }
     # every mover moved one place: ties break by group_id
     assert list(d.movers["group_id"]) == [
@@ -411,23 +421,30 @@ def test_diff_week_one_to_two() -> None:
 
 
 def test_diff_week_two_to_three_biggest_mover_first() -> None:
-    d = diff(previous(WEEK2, WEEKS[1]), previous(WEEK3, WEEKS[2]), movers=10)
+    d = diff(previous(WEEK2, WEEKS[1]), previous(WEEK3, WEEKS[2]), movers=10, same_within=1)
     assert list(d.entered["group_id"]) == ["OCG-0005"]
     assert list(d.dropped["group_id"]) == ["OCG-0008"]
     assert d.band_changes.set_index("group_id")["movement"].to_dict() == {
-        "OCG-0001": "SAME",
+        "OCG-0001": "BAND_DOWN",
         "OCG-0004": "BAND_UP",
     }
     assert d.movers[["group_id", "rank_change"]].to_dict(orient="list") == {
-        "group_id": ["OCG-0004", "OCG-0003"],
-        "rank_change": [2, -1],
+        "group_id": ["OCG-0004", "OCG-0003", "OCG-0001"],
+        "rank_change": [2, -1, 0],
     }
-    assert d.drivers == {"OCG-0004": (("violence", 12.0), ("firearms", 5.0)), "OCG-0003": ()}
+    assert d.drivers["OCG-0004"] == (("violence", 12.0), ("firearms", 5.0))
+    assert d.drivers["OCG-0003"] == ()
+    causes = d.movers.set_index("group_id")["movement_cause"].to_dict()
+    assert causes["OCG-0003"] == "others moved"
+    assert causes["OCG-0004"] == "data: violence +12.00, firearms +5.00"
 
 
 def test_diff_mover_limit() -> None:
     old, new = previous(WEEK1), previous(WEEK2)
-    assert list(diff(old, new, movers=2).movers["group_id"]) == ["OCG-0002", "OCG-0003"]
+    assert list(diff(old, new, movers=2, same_within=1).movers["group_id"]) == [
+        "OCG-0002",
+        "OCG-0003",
+    ]
     assert diff(old, new, movers=0).movers.empty
     with pytest.raises(ValueError, match="negative"):
         diff(old, new, movers=-1)
@@ -447,12 +464,15 @@ def test_factor_missing_on_one_side_counts_as_zero_points() -> None:
 def test_diff_text_has_marking_first_and_last_and_every_section() -> None:
     d = diff(previous(WEEK2, WEEKS[1]), previous(WEEK3, WEEKS[2]))
     text = render_diff_text(d, marking="OFFICIAL-SENSITIVE")
+    assert "no factor changed" not in text
     lines = text.splitlines()
     assert lines[0] == lines[-1] == "OFFICIAL-SENSITIVE"
     assert "2026-11-16 (prev.csv) -> 2026-11-23 (prev.csv)" in lines[1]
     for heading in ("New (1):", "Dropped out (1):", "Band changes (2):", "Biggest movers (2):"):
         assert heading in lines
-    assert "  OCG-0004 #5 -> #3 (+2) 2B -> 1C; factors: violence +12.00, firearms +5.00" in lines
+    assert (
+        "  OCG-0004 #5 -> #3 (+2) 2B -> 1C BAND_UP: data: violence +12.00, firearms +5.00" in lines
+    )
     assert "<NA>" not in text and "nan" not in text
     assert render_diff_text(d, marking="OFFICIAL-SENSITIVE") == text  # deterministic
 
@@ -461,7 +481,7 @@ def test_diff_json_is_plain_data() -> None:
     frame1, frame2 = ranking(WEEK1), ranking(WEEK2)
     old = read_ranking(export_json(frame1, as_of=WEEKS[0]), source="w1.json")
     new = read_ranking(export_json(frame2, as_of=WEEKS[1], sha="1" * 64), source="w2.json")
-    out = diff_to_json(diff(old, new))
+    out = diff_to_json(diff(old, new, same_within=1))
     assert json.loads(json.dumps(out)) == out
     assert out["config_changed"] is True
     assert out["old"]["as_of"] == "2026-11-09"
@@ -473,6 +493,7 @@ def test_diff_json_is_plain_data() -> None:
         "last_rank": 5,
         "last_band": "2C",
         "last_score": 45.0,
+        "reason": "not in the new ranking",
     }
     first = out["movers"][0]
     assert (first["group_id"], first["rank_change"]) == ("OCG-0002", 1)
@@ -510,7 +531,14 @@ def test_assess_adds_the_same_movement_as_the_history_functions(
     path.write_bytes(to_csv(before).encode("utf-8"))
     earlier = read_ranking(path.read_bytes(), source=str(path))
     plain = assess_file(rows_csv(rows[3:]), loaded)
-    expected = movement(plain.table, earlier)
+    expected = movement(
+        plain.table,
+        earlier,
+        config_sha256=loaded.sha256,
+        config_summary=config_summary(loaded.config),
+        unranked=plain.unranked,
+    )
+    assert set(expected.dropped["reason"]) == {"missing from the input"}
     for prev_run in (earlier, path):
         a = assess_file(rows_csv(rows[3:]), loaded, previous=prev_run)
         assert a.movement is not None

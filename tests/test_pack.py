@@ -162,7 +162,7 @@ def test_text_is_escaped_everywhere(
 def test_movement_and_stability_are_shown_when_present(moved: Assessment) -> None:
     page = pack_html(moved, top=6)
     first = moved.table.iloc[0]
-    assert "Movement since 2026-11-16" in page
+    assert "What changed since 2026-11-16" in page
     assert "Rank 5-95%" in page and f"<td>{first['rank_p5']}-{first['rank_p95']}</td>" in page
     assert "▲3" in page and "▼3" in page and ">new<" in page
     for flag in ("UNSTABLE", "DISAGREE"):

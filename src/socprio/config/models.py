@@ -190,6 +190,12 @@ class StabilitySettings(_Model):
     disagree_places: StrictInt = Field(default=45, ge=1, le=MAX_COUNT)
 
 
+class MovementSettings(_Model):
+    """How movement since the previous run is tagged."""
+
+    same_within: StrictInt = Field(default=3, ge=0, le=MAX_COUNT)  # fewer places is SAME
+
+
 class OutputSettings(_Model):
     """How output files are written."""
 
@@ -222,6 +228,7 @@ class Config(_Model):
     flags: Flags = Flags()
     stability: StabilitySettings = StabilitySettings()
     output: OutputSettings = OutputSettings()
+    movement: MovementSettings = MovementSettings()
 
     def policy(self, name: str) -> UnknownPolicy:
         """The unknown policy of factor ``name``."""

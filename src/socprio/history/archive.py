@@ -233,7 +233,28 @@ def load_ranking(path: Path) -> Previous:
             return read_ranking(_read(path), source=str(path))
     data = verify_run(run_dir, read=name)
     assert data is not None
-    return read_ranking(data, source=str(run_dir / name), as_of=day_of(run_dir.name))
+    earlier = read_ranking(data, source=str(run_dir / name), as_of=day_of(run_dir.name))
+    return with_manifest_config(earlier, run_dir / MANIFEST_NAME)
+
+
+def with_manifest_config(earlier: Previous, manifest: Path) -> Previous:
+    """``earlier`` with the config SHA-256 and summary its run's manifest records (the CSV
+    carries neither); unchanged when the manifest has none (runs before the summary)."""
+    import dataclasses
+    import json
+
+    try:
+        config = json.loads(manifest.read_text(encoding="utf-8")).get("config")
+    except (OSError, ValueError, AttributeError):
+        return earlier
+    if not isinstance(config, dict):
+        return earlier
+    sha, summary = config.get("sha256"), config.get("summary")
+    return dataclasses.replace(
+        earlier,
+        config_sha256=sha if isinstance(sha, str) else earlier.config_sha256,
+        config_summary=summary if isinstance(summary, dict) else earlier.config_summary,
+    )
 
 
 def _read(file: Path) -> bytes:

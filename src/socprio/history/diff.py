@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from socprio.history.movement import Tag, movement
+from socprio.history.movement import SAME_WITHIN, Movement, Tag, movement
 from socprio.history.previous import POINTS, Previous
 
 TOP_DRIVERS = 3
@@ -23,8 +23,9 @@ class Diff:
     entered: pd.DataFrame  # group_id, codename, rank, band, score: by new rank
     dropped: pd.DataFrame  # DROPPED_COLUMNS: by old rank
     band_changes: pd.DataFrame  # groups in both whose band label changed: by new rank
-    movers: pd.DataFrame  # largest |rank_change| first, ties by group_id
+    movers: pd.DataFrame  # largest |rank_change| first, ties by group_id; SAME left out
     drivers: dict[str, tuple[tuple[str, float], ...]]  # mover -> (factor, points change) x <= 3
+    movement: Movement | None = None  # the movement of ``new`` since ``old``, with causes
 
     @property
     def config_changed(self) -> bool | None:
@@ -33,8 +34,13 @@ class Diff:
             return None
         return self.old.config_sha256 != self.new.config_sha256
 
+    @property
+    def config_changes(self) -> tuple[str, ...]:
+        """What changed in the config, in plain English (empty when it did not change)."""
+        return self.movement.config_changes if self.movement is not None else ()
 
-def diff(old: Previous, new: Previous, *, movers: int = 10) -> Diff:
+
+def diff(old: Previous, new: Previous, *, movers: int = 10, same_within: int = SAME_WITHIN) -> Diff:
     """New groups, dropped groups, band changes and the biggest movers from ``old`` to ``new``.
 
     Each mover is explained by up to three factors whose points changed most (signed, new minus
@@ -43,16 +49,22 @@ def diff(old: Previous, new: Previous, *, movers: int = 10) -> Diff:
     if movers < 0:
         raise ValueError("movers must not be negative")
     current = new.frame.reset_index()
-    m = movement(current, old)
+    m = movement(
+        current,
+        old,
+        same_within=same_within,
+        config_sha256=new.config_sha256,
+        config_summary=new.config_summary,
+    )
     f = m.frame
     both = f[f["movement"] != Tag.NEW.value]
     entered = f.loc[
         f["movement"] == Tag.NEW.value, ["group_id", "codename", "rank", "band", "score"]
     ]
     cols = ["group_id", "codename", "previous_rank", "rank", "rank_change", "previous_band"]
-    cols += ["band", "movement"]
+    cols += ["band", "movement", "movement_cause"]
     band_changes = both.loc[both["band"] != both["previous_band"], cols]
-    moved = both.loc[both["rank_change"] != 0, cols].assign(
+    moved = both.loc[both["movement"] != Tag.SAME.value, cols].assign(
         _size=lambda d: d["rank_change"].abs().astype("int64")
     )
     top = moved.sort_values(["_size", "group_id"], ascending=[False, True], kind="stable")
@@ -65,6 +77,7 @@ def diff(old: Previous, new: Previous, *, movers: int = 10) -> Diff:
         band_changes=band_changes.reset_index(drop=True),
         movers=top.reset_index(drop=True),
         drivers=_drivers(old, new, list(top["group_id"])),
+        movement=m,
     )
 
 

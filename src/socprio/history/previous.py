@@ -23,6 +23,7 @@ REQUIRED = ("rank", "group_id", "band", "score")
 POINTS = "_points"
 RAW = "_raw"
 BAND_LABEL = r"^(\d+)[A-Z]?$"  # "1C" -> band 1; a bare "2" is band 2 too
+TEXT = ("overrides", "flags")  # kept as text when present: movement causes read them
 _RANK = r"[1-9][0-9]{0,8}"  # at most 999,999,999 groups: fits int64
 
 
@@ -42,6 +43,7 @@ class Previous:
     as_of: date | None = None
     marking: str | None = None
     config_sha256: str | None = None
+    config_summary: dict[str, Any] | None = None  # core.causes.config_summary of that run
 
 
 def read_ranking(data: bytes, *, source: str, as_of: date | None = None) -> Previous:
@@ -68,7 +70,8 @@ def _from_csv(text: str, *, source: str, as_of: date | None) -> Previous:
     factors = tuple(c for c in points if c.removesuffix(POINTS) + RAW in names)
     if not factors and not any(c.endswith(RAW) for c in header):
         factors = tuple(points)  # a trimmed export: every points column may explain a move
-    kept = [c for c in ("codename", *REQUIRED) if c in names] + points
+    raws = [c for c in header if c.endswith(RAW)]
+    kept = [c for c in ("codename", *REQUIRED, *TEXT) if c in names] + points + raws
     frame = raw[kept].map(unescape_cell)
     marking = (
         unescape_cell(table.rows[0].cells[header.index("marking")]) if "marking" in names else None
@@ -97,15 +100,19 @@ def _from_json(text: str, *, source: str, as_of: date | None) -> Previous:
     flat, factors = _flatten_points(flat)
     _require(list(flat.columns), source)
     points = [c for c in flat.columns if c.endswith(POINTS)]
+    extra = [c for c in flat.columns if c in TEXT or str(c).endswith(RAW)]
+    for col in extra:
+        flat[col] = flat[col].map(_text_cell)
     missing = flat[list(REQUIRED)].isna().to_numpy().nonzero()
     if len(missing[0]):
         row, col = int(missing[0][0]), REQUIRED[int(missing[1][0])]
         raise DataError(f"groups[{row}].{col}: missing value", file=source)
     if "codename" not in flat.columns:
         flat["codename"] = ""
-    frame = flat[["codename", *REQUIRED, *points]].fillna({"codename": ""}).astype(str)
+    frame = flat[["codename", *REQUIRED, *points, *extra]].fillna({"codename": ""}).astype(str)
     config = meta.get("config")
     sha = config.get("sha256") if isinstance(config, dict) else None
+    summary = config.get("summary") if isinstance(config, dict) else None
     marking = meta.get("marking")
     return Previous(
         frame=_checked(frame, source=source, lines=None),
@@ -114,7 +121,19 @@ def _from_json(text: str, *, source: str, as_of: date | None) -> Previous:
         as_of=_meta_date(meta.get("as_of"), source) or as_of,
         marking=marking if isinstance(marking, str) and marking else None,
         config_sha256=sha if isinstance(sha, str) else None,
+        config_summary=summary if isinstance(summary, dict) else None,
     )
+
+
+def _text_cell(value: object) -> str:
+    """A JSON list (flags, overrides) ';'-joined; null as empty; other values as text."""
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def _flatten_points(flat: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
@@ -126,7 +145,9 @@ def _flatten_points(flat: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
     factors: list[str] = []
     for col in flat.columns:
         parts = str(col).split(".")
-        if len(parts) == 3 and parts[0] == "factors" and parts[2] == "points":
+        if len(parts) == 3 and parts[0] == "factors" and parts[2] == "raw":
+            renames[col] = parts[1] + RAW
+        elif len(parts) == 3 and parts[0] == "factors" and parts[2] == "points":
             if flat[col].notna().any():
                 renames[col] = parts[1] + POINTS
                 factors.append(parts[1] + POINTS)
@@ -210,5 +231,7 @@ def _checked(text: pd.DataFrame, *, source: str, lines: Sequence[int] | None) ->
     )
     for col in numeric:
         frame[col] = values[col].astype("float64")
+    for col in [c for c in text.columns if c in TEXT or c.endswith(RAW)]:
+        frame[col] = text[col].to_numpy()
     frame.index = pd.Index(gid, name="group_id")
     return frame

@@ -100,7 +100,7 @@ def assess(
         report = (lambda done: progress(done, draws)) if progress is not None else None
         stab = stability(m, s, r, cfg, draws=draws, seed=seed, progress=report)
     table, unranked, flags = build_tables(records, m, s, r, cfg, stab=stab, opinion=opinion)
-    moved = _movement(table, previous) if previous is not None else None
+    moved = _movement(table, unranked, previous, config) if previous is not None else None
     counts = _counts(validated, ranked=len(r.order))
     settings = _settings(stab) if stab is not None else None
     prov = Provenance(__version__, config, validated.source, sha256, as_of, counts, settings)
@@ -148,11 +148,24 @@ def _settings(stab: Stability) -> StabilitySettings:
     )
 
 
-def _movement(table: pd.DataFrame, previous: Previous | Path | str) -> Movement:
+def _movement(
+    table: pd.DataFrame,
+    unranked: pd.DataFrame,
+    previous: Previous | Path | str,
+    config: LoadedConfig,
+) -> Movement:
     """Movement since an earlier ranking, read (and checked against its archive manifest)
-    when given as a path."""
+    when given as a path; each move's cause compares the two runs' data and configs."""
+    from socprio.core.causes import config_summary
     from socprio.history.archive import load_ranking
     from socprio.history.movement import movement
 
     earlier = previous if isinstance(previous, Previous) else load_ranking(Path(previous))
-    return movement(table, earlier)
+    return movement(
+        table,
+        earlier,
+        same_within=config.config.movement.same_within,
+        config_sha256=config.sha256,
+        config_summary=config_summary(config.config),
+        unranked=unranked,
+    )

@@ -75,6 +75,7 @@ MEETING_COLUMNS = (
     "previous_rank",
     "rank_change",
     "previous_band",
+    "movement_cause",
 )
 
 

@@ -93,7 +93,10 @@ class Provenance:
     stability: StabilitySettings | None = None
 
     def meta(self) -> dict[str, Any]:
-        """The JSON ``meta`` block."""
+        """The JSON ``meta`` block (``config.summary``: what a later comparison needs to say
+        how the configs differ)."""
+        from socprio.core.causes import config_summary
+
         cfg = self.config.config
         return {
             "tool": "socprio",
@@ -104,6 +107,7 @@ class Provenance:
                 "sha256": self.config.sha256,
                 "version": cfg.version,
                 "owner": cfg.owner,
+                "summary": config_summary(cfg),
             },
             "input": {"path": self.input_path, "sha256": self.input_sha256},
             "as_of": self.as_of.isoformat(),

@@ -37,6 +37,7 @@ def movement_record(row: Mapping[Any, Any]) -> dict[str, Any]:
         "rank_change": _int_or_none(row["rank_change"]),
         "previous_band": row["previous_band"] or None,
         "movement": row["movement"],
+        "movement_cause": str(row.get("movement_cause", "") or "") or None,
     }
 
 
@@ -45,31 +46,58 @@ def movement_to_json(m: Movement) -> dict[str, Any]:
     return {
         "since": m.since.isoformat() if m.since else None,
         "previous": m.source,
+        "config_changed": m.config_changed,
+        "config_changes": list(m.config_changes),
+        "headlines": m.headlines(),
         "counts": m.counts(),
         "dropped": _records(m.dropped),
     }
+
+
+def headline_lines(m: Movement, *, indent: str = "  ") -> list[str]:
+    """The groups that entered or left Band 1 or started an act-now, then any config change:
+    what a meeting hears before the counts."""
+    lines: list[str] = []
+    for title, rows in m.headlines().items():
+        if rows:
+            lines.append(f"{title[0].upper()}{title[1:]} ({len(rows)}):")
+            lines += [indent + r for r in rows]
+    lines += config_lines(m.config_changed, m.config_changes, indent=indent)
+    return lines
+
+
+def config_lines(changed: bool | None, changes: tuple[str, ...], *, indent: str) -> list[str]:
+    """A warning that the runs used different configs, naming what changed."""
+    if changed is None:
+        return [
+            "Config: the earlier run does not record its config, so config changes are not detected"
+        ]
+    if not changed:
+        return []
+    head = "CONFIG CHANGED between the runs (different SHA-256): moves marked 'config change' "
+    return [head + "come from the config, not the intelligence", *(indent + c for c in changes)]
 
 
 def render_changes_text(m: Movement) -> str:
     """The "changes since <date>" section under the rank table (plain text, no marking)."""
     since = m.since.isoformat() if m.since else "the previous run"
     counts = m.counts()
-    head = f"Changes since {since}: " + ", ".join(f"{v} {k}" for k, v in counts.items())
-    lines = [head]
+    lines = [f"Changes since {since}:", *headline_lines(m)]
+    lines.append("Counts: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     f = m.frame
     notable = f[f["movement"].isin([Tag.NEW.value, Tag.BAND_UP.value, Tag.BAND_DOWN.value])]
     for row in notable.itertuples(index=False):
         was = (
             ""
             if row.movement == Tag.NEW.value
-            else f" (was #{row.previous_rank} {row.previous_band})"
+            else f" (was #{row.previous_rank} {row.previous_band}; {row.movement_cause})"
         )
         text = f"  {row.movement:<9} #{row.rank} {row.band} {row.group_id} {_codename(row)}{was}"
         lines.append(text.rstrip())
     for row in m.dropped.itertuples(index=False):
         lines.append(
             f"  {'DROPPED':<9} was #{row.last_rank} {row.last_band} {row.group_id} "
-            f"{row.codename}".rstrip()
+            f"{row.codename} ({row.reason})".replace("  (", " (")
         )
     return "\n".join(lines) + "\n"
 
@@ -83,6 +111,8 @@ def diff_to_json(d: Diff) -> dict[str, Any]:
         "old": _side(d.old),
         "new": _side(d.new),
         "config_changed": d.config_changed,
+        "config_changes": list(d.config_changes),
+        "headlines": d.movement.headlines() if d.movement is not None else {},
         "counts": {
             "new": len(d.entered),
             "dropped": len(d.dropped),
@@ -99,9 +129,9 @@ def diff_to_json(d: Diff) -> dict[str, Any]:
 def render_diff_text(d: Diff, *, marking: str) -> str:
     """Plain text for a terminal or a cron mail; the marking is the first and last line."""
     config = {True: "config changed between the runs", False: "same config", None: ""}
-    lines = [
-        marking,
-        f"socprio diff: {_label(d.old)} -> {_label(d.new)}",
+    lines = [marking, f"socprio diff: {_label(d.old)} -> {_label(d.new)}"]
+    lines += headline_lines(d.movement) if d.movement is not None else []
+    lines += [
         f"ranked {len(d.old.frame)} -> {len(d.new.frame)}; {len(d.entered)} new, "
         f"{len(d.dropped)} dropped, {len(d.band_changes)} band changes"
         + (f"; {config[d.config_changed]}" if d.config_changed is not None else ""),
@@ -114,22 +144,22 @@ def render_diff_text(d: Diff, *, marking: str) -> str:
     ] or ["  none"]
     lines += ["", f"Dropped out ({len(d.dropped)}):"]
     lines += [
-        f"  was #{r.last_rank:<4} {r.last_band:<3} {r.group_id} {r.codename}".rstrip()
+        f"  was #{r.last_rank:<4} {r.last_band:<3} {r.group_id} {r.codename} ({r.reason})".replace(
+            "  (", " ("
+        )
         for r in d.dropped.itertuples(index=False)
     ] or ["  none"]
     lines += ["", f"Band changes ({len(d.band_changes)}):"]
     lines += [
         f"  {r.group_id} {r.previous_band} -> {r.band} (#{r.previous_rank} -> #{r.rank}) "
-        f"{r.movement}"
+        f"{r.movement}: {r.movement_cause}"
         for r in d.band_changes.itertuples(index=False)
     ] or ["  none"]
     lines += ["", f"Biggest movers ({len(d.movers)}):"]
     for r in d.movers.itertuples(index=False):
-        why = ", ".join(f"{f} {c:+.2f}" for f, c in d.drivers[str(r.group_id)])
         lines.append(
             f"  {r.group_id} #{r.previous_rank} -> #{r.rank} ({r.rank_change:+d}) "
-            f"{r.previous_band} -> {r.band}; "
-            + (f"factors: {why}" if why else "no factor changed (others moved)")
+            f"{r.previous_band} -> {r.band} {r.movement}: {r.movement_cause}"
         )
     if d.movers.empty:
         lines.append("  none")

@@ -26,12 +26,12 @@ from socprio.present.charts import (
     top_chart,
 )
 from socprio.present.gaps import requirements_section
+from socprio.present.packmove import movement_section
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from socprio.config.models import Config
-    from socprio.history.movement import Movement
     from socprio.pipeline.result import Assessment, Provenance
 
 BAND_CLASSES = {1: "b1", 2: "b2", 3: "b3"}
@@ -244,23 +244,6 @@ def _key_counts(frame: pd.DataFrame, summary: Mapping[str, Mapping[str, int]]) -
         for n, c in sorted(per_band.items())
     ]
     return '<p class="keys">' + "".join(spans) + "</p>"
-
-
-def movement_section(movement: Movement) -> str:
-    """Counts per movement tag and the groups that dropped out since the previous run."""
-    since = movement.since.isoformat() if movement.since else "the previous run"
-    counts = " · ".join(f"{esc(k)} {v}" for k, v in movement.counts().items())
-    out = f"<h2>Movement since {esc(since)}</h2><p>{counts}</p>"
-    dropped = records(movement.dropped)
-    if dropped:
-        rows = [
-            [esc(r.get(k, "")) for k in ("last_rank", "group_id", "codename", "last_band")]
-            for r in dropped
-        ]
-        out += "<h3>Dropped out</h3>" + _table(
-            ["Last rank", "Group", "Codename", "Band"], rows, {0}
-        )
-    return out
 
 
 def method_section(prov: Provenance, cfg: Config) -> str:
