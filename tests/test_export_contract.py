@@ -68,7 +68,8 @@ def from_markdown(data: bytes) -> list[Row]:
     header = [c.strip() for c in lines[0].strip("|").split("|")]
     out = []
     for line in lines[1:]:
-        cells = dict(zip(header, [c.strip() for c in line.strip("|").split(" | ")], strict=True))
+        texts = [re.sub(r"\\(.)", r"\1", c.strip()) for c in line.strip("|").split(" | ")]
+        cells = dict(zip(header, texts, strict=True))  # as a renderer shows the escaped text
         tag = cells["movement"].split()[0]
         out.append(
             (int(cells["rank"]), cells["group_id"], cells["band"], _flags(cells["flags"]), tag)

@@ -4,14 +4,20 @@ and caption."""
 from __future__ import annotations
 
 import dataclasses
+import html
+import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 
-from conftest import assess_file, sample_csv
+from conftest import assess_file, rows_csv, sample_csv, sample_rows
 from render_inputs import tricky_csv
 from socprio import Assessment, Flag
 from socprio.config.models import Config, LoadedConfig
 from socprio.present.captions import caption
+from socprio.present.escape import markdown_text, visible
 from socprio.present.markdown import to_markdown
 
 
@@ -84,3 +90,55 @@ def test_without_act_now_groups_the_section_says_so(a: Assessment) -> None:
     view = dataclasses.replace(a, table=a.table[calm], flags=a.flags[calm])
     assert "No group has an active threat to life (ACTION_NOW)." in to_markdown(view)
     assert "No group has" not in to_markdown(a)
+
+
+def _rendered_cell(cell: str) -> str:
+    """The text a CommonMark renderer (with GFM tables) shows for one table cell."""
+    page = (
+        MarkdownIt("commonmark")
+        .enable(["table", "strikethrough"])
+        .render(f"| a |\n|---|\n| {cell} |\n")
+    )
+    inner = page.split("<td>", 1)[1].split("</td>", 1)[0]
+    assert "<" not in inner, page  # no tag: no image, link, emphasis, code or raw HTML
+    return html.unescape(inner)
+
+
+HOSTILE = [
+    "<img src=x onerror=alert(1)>",
+    "[click](javascript:alert(1))",
+    "[link=file:///etc/passwd]x[/link]",
+    "**bold** _em_ `code` ~~gone~~",
+    "a | b",
+    "&lt;script&gt;",
+    "\\*not emphasis\\*",
+    "# heading",
+    ":warning: shortcode",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_markdown_shows_markup_in_input_text_literally(text: str) -> None:
+    assert _rendered_cell(markdown_text(text)) == text
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30))
+def test_any_input_text_renders_as_itself_in_a_markdown_cell(text: str) -> None:
+    """Markup, HTML and pipes show as typed; line breaks become spaces; controls and bidi
+    characters show as visible escapes, never reach the reader as themselves."""
+    shown = _rendered_cell(markdown_text(text))
+    expected = visible(re.sub(r"\r\n|[\r\n]", " ", text))
+    assert shown.strip() == expected.strip() or _blank_run(shown, expected)
+
+
+def _blank_run(shown: str, expected: str) -> bool:
+    """CommonMark folds runs of spaces and tabs inside a cell's text the same way either way."""
+    return shown.split() == expected.split()
+
+
+def test_markdown_export_escapes_a_hostile_codename(cfg: Config, loaded: LoadedConfig) -> None:
+    rows = sample_rows(cfg, groups=5, seed=3)
+    rows[0]["codename"] = "<img src=x onerror=alert(1)> [x](javascript:y)"
+    text = to_markdown(assess_file(rows_csv(rows), loaded))
+    assert not re.search(r"(?<!\\)(<img|\]\(javascript)", text)  # nothing unescaped
+    assert "\\<img src=x onerror=alert(1)\\> \\[x\\](javascript\\:y)" in text

@@ -17,6 +17,7 @@ left alone.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 QUOTE = "'"
@@ -63,3 +64,42 @@ def unescape_cell(value: str) -> str:
     if value.startswith(QUOTE) and _quotes_then_trigger(value):
         return value[1:]
     return value
+
+
+# C0 and C1 controls, DEL, the soft hyphen, the Arabic letter mark, the Mongolian vowel
+# separator, zero-width and bidi marks, embeddings, overrides and isolates, line and paragraph
+# separators, word joiners and invisible operators, the BOM, interlinear annotation and tags.
+_HIDDEN = re.compile(
+    "[\x00-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f"
+    "\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
+)
+
+
+def _escape(found: re.Match[str]) -> str:
+    code = ord(found.group(0))
+    return (
+        f"\\x{code:02x}"
+        if code < 0x100
+        else f"\\u{code:04x}"
+        if code < 0x10000
+        else f"\\U{code:08x}"
+    )
+
+
+def visible(text: str) -> str:
+    """``text`` with every control, format or separator character shown as an escape."""
+    return _HIDDEN.sub(_escape, text)
+
+
+# What can start markup inside a markdown cell or line: emphasis, code, links and images,
+# HTML tags and entities, table pipes, strikethrough, an emoji shortcode (a colon before a word,
+# ``:warning:``) and a heading (``#`` first). Each is backslash-escaped (CommonMark), so the
+# text shows as it was typed; other punctuation ("0: 62.3", "#28" mid-text) stays as it is.
+_MARKDOWN_ACTIVE = re.compile(r"[\\`*_{}\[\]<>!|~&]|:(?=[\w+-])|^#")
+
+
+def markdown_text(value: object) -> str:
+    """``value`` as literal markdown text on one line: markdown-active characters backslash-
+    escaped, line breaks as spaces, controls and bidi characters shown as visible escapes."""
+    text = str(value).replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    return visible(_MARKDOWN_ACTIVE.sub(lambda m: "\\" + m.group(0), text))

@@ -21,6 +21,7 @@ from socprio.core.ranking import rounded
 from socprio.pipeline.frame import raw_texts
 from socprio.present.captions import caption
 from socprio.present.escape import escape_cell
+from socprio.present.escape import markdown_text as _md
 
 if TYPE_CHECKING:
     from socprio.core.matrix import IntArray
@@ -238,12 +239,6 @@ def gaps_json(view: GapsView) -> str:
 
 def _method(view: GapsView) -> str:
     return METHOD.format(k=view.plan.top_k)
-
-
-def _md(value: object) -> str:
-    """A markdown table cell: pipes, backslashes and markup characters escaped."""
-    text = str(value).replace("\n", " ").replace("\r", " ")
-    return "".join("\\" + c if c in "\\|*_`[]<>" else c for c in text)
 
 
 def gaps_markdown(view: GapsView) -> str:

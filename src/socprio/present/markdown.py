@@ -7,13 +7,10 @@ from typing import TYPE_CHECKING
 from socprio.pipeline.frame import rounded_frame
 from socprio.present.captions import INTERVAL, caption, interval_note, rank_interval
 from socprio.present.changes import movement_labels, movement_note
+from socprio.present.escape import markdown_text as _md
 
 if TYPE_CHECKING:
     from socprio.pipeline.result import Assessment
-
-
-def _md(value: object) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
 
 
 def act_now_lines(a: Assessment) -> list[str]:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from socprio.core.quality import ALPHA, MIN_EFFECT, MIN_GROUPS
 from socprio.present.captions import caption
 from socprio.present.escape import escape_cell
+from socprio.present.escape import markdown_text as _md
 
 if TYPE_CHECKING:
     from socprio.pipeline.quality import QualityReport
@@ -118,11 +119,6 @@ def quality_csv(q: QualityReport) -> str:
         ]
         writer.writerow([*cells, marking])
     return out.getvalue()
-
-
-def _md(value: object) -> str:
-    text = str(value).replace("\n", " ").replace("\r", " ")
-    return "".join("\\" + c if c in "\\|*_`[]<>" else c for c in text)
 
 
 def _share(value: float | None) -> str:

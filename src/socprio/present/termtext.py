@@ -9,37 +9,17 @@ terminal, and nothing is ever read as markup.
 from __future__ import annotations
 
 import io
-import re
 import textwrap
 from enum import StrEnum
 from typing import Any
 
 from rich.cells import cell_len, get_character_cell_size
 
-# C0 and C1 controls, DEL, the soft hyphen, the Arabic letter mark, the Mongolian vowel
-# separator, zero-width and bidi marks, embeddings, overrides and isolates, line and paragraph
-# separators, word joiners and invisible operators, the BOM, interlinear annotation and tags.
-_HIDDEN = re.compile(
-    "[\x00-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f"
-    "\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
-)
+from socprio.present.escape import visible
+
+__all__ = ["visible"]  # re-exported: the terminal outputs import it from here
+
 ELLIPSIS = "…"
-
-
-def _escape(found: re.Match[str]) -> str:
-    code = ord(found.group(0))
-    return (
-        f"\\x{code:02x}"
-        if code < 0x100
-        else f"\\u{code:04x}"
-        if code < 0x10000
-        else f"\\U{code:08x}"
-    )
-
-
-def visible(text: str) -> str:
-    """``text`` with every control, format or separator character shown as an escape."""
-    return _HIDDEN.sub(_escape, text)
 
 
 def cells(text: str) -> int:
