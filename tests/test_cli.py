@@ -336,3 +336,55 @@ def test_formula_triggers_in_codenames_and_notes_are_escaped_and_read_back(
         assert unescape_cell(out[cols.index("codename")]) == codename
         assert unescape_cell(out[cols.index("notes")]) == notes
     assert float(by_id[next(iter(planted))][cols.index("score")]) >= 0  # numbers stay numbers
+
+
+@pytest.fixture(scope="module")
+def all_dormant(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample with every group dormant: nothing can be ranked."""
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(SAMPLE.read_text(encoding="utf-8-sig"))))
+    for row in rows:
+        row["status"] = "dormant"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path = tmp_path_factory.mktemp("dormant") / "all-dormant.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["rank"],
+        ["rank", "-f", "csv"],
+        ["rank", "-f", "json"],
+        ["rank", "-f", "markdown"],
+        ["rank", "-f", "xlsx", "-o", "{out}/r.xlsx"],
+        ["rank", "--archive", "{out}/archive"],
+        ["report", "-o", "{out}/pack.html"],
+        ["stability", "--draws", "50"],
+        ["gaps"],
+        ["quality"],
+    ],
+    ids=lambda c: " ".join(c[:3]),
+)
+def test_a_run_with_nothing_to_rank_says_so_and_exits_0(
+    all_dormant: Path, tmp_path: Path, command: list[str]
+) -> None:
+    """All groups dormant crashed rank, report, stability and explain (cannot reshape)."""
+    args = [c.format(out=tmp_path) for c in command]
+    code, out, err = run(args[0], str(all_dormant), *args[1:], *AS_OF)
+    assert code == 0, err
+    if args[0] == "rank":
+        assert "ranked 0 of 183" in err
+    if "-f" in args and args[args.index("-f") + 1] == "json":
+        assert json.loads(out)["groups"] == []
+
+
+def test_explain_of_a_group_when_nothing_is_ranked(all_dormant: Path) -> None:
+    code, out, _ = run("explain", "OCG-0001", str(all_dormant), *AS_OF)
+    assert code == 0 and "OCG-0001" in out
