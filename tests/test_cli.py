@@ -388,3 +388,30 @@ def test_a_run_with_nothing_to_rank_says_so_and_exits_0(
 def test_explain_of_a_group_when_nothing_is_ranked(all_dormant: Path) -> None:
     code, out, _ = run("explain", "OCG-0001", str(all_dormant), *AS_OF)
     assert code == 0 and "OCG-0001" in out
+
+
+def test_a_file_without_a_header_row_names_no_cell_value_on_stderr(tmp_path: Path) -> None:
+    """Line 1 of such a file is data: the error named a cell ('0') as a column name."""
+    lines = SAMPLE.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    headerless = tmp_path / "no-header-row.csv"
+    headerless.write_text("".join(lines[1:]), encoding="utf-8")
+    code, _, err = run("rank", str(headerless), *AS_OF)
+    assert code == ExitCode.DATA
+    assert "does line 1 hold the column names?" in err
+    cells = {c for c in lines[1].rstrip("\n").split(",") if len(c) > 0}
+    assert not {c for c in cells if f"'{c}'" in err or f": {c}" in err}
+
+
+def test_report_quiet_with_codenames_the_font_lacks_prints_nothing(tmp_path: Path) -> None:
+    """matplotlib's 'Glyph ... missing from font' warnings named the characters on stderr."""
+    lines = SAMPLE.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    header = lines[0].split(",")
+    at = header.index("codename")
+    rows = [line.split(",") for line in lines[1:]]
+    for k, row in enumerate(rows[:30]):
+        row[at] = f"देवनागरी 漢字 {k}"
+    source = tmp_path / "codenames-in-scripts-the-font-lacks.csv"
+    source.write_text(lines[0] + "".join(",".join(r) for r in rows), encoding="utf-8")
+    code, out, err = run("report", str(source), *AS_OF, "-q", "-o", str(tmp_path / "p.html"))
+    assert code == 0 and out == "" and err == ""
+    assert "देवनागरी" in (tmp_path / "p.html").read_text(encoding="utf-8")

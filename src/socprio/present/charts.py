@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -103,11 +104,13 @@ def _rc(salt: str) -> dict[RcKeyType, Any]:
 def svg_inline(fig: Figure, prefix: str, *, label: str) -> str:
     """The figure as an inline ``<svg>``: no prolog, namespaces or metadata; ids prefixed."""
     buffer = io.StringIO()
-    fig.savefig(
-        buffer,
-        format="svg",
-        metadata={"Date": None, "Creator": None, "Format": None, "Type": None},
-    )
+    with warnings.catch_warnings():  # e.g. "Glyph ... missing from font": it names characters
+        warnings.simplefilter("ignore")  # of a codename on stderr, and breaks --quiet
+        fig.savefig(
+            buffer,
+            format="svg",
+            metadata={"Date": None, "Creator": None, "Format": None, "Type": None},
+        )
     text = buffer.getvalue()
     text = _COMMENT.sub("", _METADATA.sub("", text[text.index("<svg") :]))
     text = _XMLNS.sub("", text).replace("xlink:href=", "href=")

@@ -180,10 +180,11 @@ class _Parser:
             if key in seen:
                 raise DataError(
                     f"duplicate column name: columns {seen[key] + 1} and {i + 1} are the same "
-                    "(compared ignoring case and surrounding spaces)",
+                    "(compared ignoring case and surrounding spaces); does line 1 hold the "
+                    "column names?",
                     file=source,
                     line=1,
-                    column=name,
+                    column=i + 1,  # by number: in a file without a header row, line 1 is data
                 )
             seen[key] = i
         return blank_cols
