@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import stat
+import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from socprio import __version__
@@ -415,3 +418,25 @@ def test_report_quiet_with_codenames_the_font_lacks_prints_nothing(tmp_path: Pat
     code, out, err = run("report", str(source), *AS_OF, "-q", "-o", str(tmp_path / "p.html"))
     assert code == 0 and out == "" and err == ""
     assert "देवनागरी" in (tmp_path / "p.html").read_text(encoding="utf-8")
+
+
+HIDDEN_CATS = ["Cc", "Cf", "Zl", "Zp"]
+HIDDEN = st.characters(codec="utf-8", categories=HIDDEN_CATS, exclude_characters="\n\r")
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    name=st.text(alphabet=st.one_of(HIDDEN, st.sampled_from("ab]52;c;[")), min_size=1, max_size=12)
+)
+def test_a_hostile_header_cell_never_reaches_the_terminal_raw(tmp_path: Path, name: str) -> None:
+    """OSC 52 / OSC 8 / bidi in a header cell reached the terminal through validate and rank."""
+    lines = SAMPLE.read_text(encoding="utf-8-sig").splitlines()
+    text = "\n".join([lines[0] + ",x" + name, *(line + ",1" for line in lines[1:4])]) + "\n"
+    source = tmp_path / "header-cell-with-controls.csv"
+    source.write_text(text, encoding="utf-8")
+    for command in ("validate", "rank"):
+        _, out, err = run(command, str(source), *AS_OF)
+        shown = out + err
+        assert not [c for c in shown if c not in "\n" and unicodedata.category(c) in HIDDEN_CATS]

@@ -24,9 +24,11 @@ class Boundary(TyperGroup):
         try:
             return super().invoke(ctx)
         except SocprioError as err:
+            from socprio.present.escape import message_text
+
             if err.report:
-                typer.echo(err.report, err=True)
-            typer.echo(f"socprio: error: {err}", err=True)
+                typer.echo(message_text(err.report), err=True)
+            typer.echo(message_text(f"socprio: error: {err}"), err=True)
             raise typer.Exit(int(err.exit_code)) from None
         except BrokenPipeError:  # e.g. `socprio rank x -f csv | head`: the reader has enough
             import os

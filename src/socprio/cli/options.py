@@ -94,8 +94,10 @@ def load(path: Path | None) -> LoadedConfig:
 
 
 def stderr(text: str) -> None:
-    """A message for the person or the cron mail (never data)."""
-    typer.echo(text, err=True)
+    """A message for the person or the cron mail (never data), controls shown visibly."""
+    from socprio.present.escape import message_text
+
+    typer.echo(message_text(text), err=True)
 
 
 def echo_chunks(data: str | bytes | Iterable[str]) -> None:

@@ -75,8 +75,15 @@ _HIDDEN = re.compile(
 )
 
 
+_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})  # controls, format (bidi...), line separators
+
+
 def _escape(found: re.Match[str]) -> str:
-    code = ord(found.group(0))
+    return _escaped(found.group(0))
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
     return (
         f"\\x{code:02x}"
         if code < 0x100
@@ -88,7 +95,13 @@ def _escape(found: re.Match[str]) -> str:
 
 def visible(text: str) -> str:
     """``text`` with every control, format or separator character shown as an escape."""
-    return _HIDDEN.sub(_escape, text)
+    shown = _HIDDEN.sub(_escape, text)  # the common ones, in one pass
+    if shown.isascii():
+        return shown
+    return "".join(  # and any other character of those categories (e.g. U+0600)
+        _escaped(c) if not c.isascii() and unicodedata.category(c) in _INVISIBLE else c
+        for c in shown
+    )
 
 
 # What can start markup inside a markdown cell or line: emphasis, code, links and images,
@@ -103,3 +116,10 @@ def markdown_text(value: object) -> str:
     escaped, line breaks as spaces, controls and bidi characters shown as visible escapes."""
     text = str(value).replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
     return visible(_MARKDOWN_ACTIVE.sub(lambda m: "\\" + m.group(0), text))
+
+
+def message_text(text: str) -> str:
+    """A message for the terminal or a cron mail, line by line with every control, bidi or
+    format character shown as an escape: a file name, header cell or value quoted in it can
+    never move the cursor, set the clipboard (OSC 52) or open a hyperlink (OSC 8)."""
+    return "\n".join(visible(line) for line in text.split("\n"))

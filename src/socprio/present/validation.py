@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+from socprio.present.escape import message_text
 from socprio.validate.table import Severity, Validated
 
 
@@ -35,7 +36,7 @@ def issues_text(result: Validated, *, max_shown: int = 20) -> str:
             )
     lines.append(count_line(result))
     lines.append("OK" if result.ok else "FAILED: fix the errors above; nothing was ranked")
-    return "\n".join(lines)
+    return message_text("\n".join(lines))  # header cells and file names are data
 
 
 def issues_json(result: Validated) -> str:
