@@ -547,3 +547,15 @@ def test_assess_adds_the_same_movement_as_the_history_functions(
         assert a.movement.counts() == expected.counts()
     assert expected.counts()["NEW"] == 5 and expected.counts()["DROPPED"] == 3
     assert plain.movement is None and "movement" not in plain.table
+
+
+def test_diff_shows_control_characters_in_a_hand_edited_ranking_visibly() -> None:
+    """Codenames from an edited ranking reached the terminal raw, escape sequences included."""
+    head = "rank,group_id,codename,band,score\r\n"
+    old = read_ranking((head + "1,OCG-0001,PLAIN,1A,90\r\n").encode(), source="old.csv")
+    evil = "X\x1b]52;c;QUFB\x07\x1b]8;;file:///etc/passwd\x1b\\Y\u202e"
+    rows = f"1,OCG-0001,PLAIN,1A,90\r\n2,OCG-0002,{evil},1B,80\r\n"
+    new = read_ranking((head + rows).encode(), source="new.csv")
+    text = render_diff_text(diff(old, new), marking="OFFICIAL-SENSITIVE")
+    assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+    assert "X\\x1b]52;c;QUFB\\x07" in text

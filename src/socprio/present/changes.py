@@ -11,6 +11,7 @@ import pandas as pd
 from socprio.history.diff import Diff
 from socprio.history.movement import Movement, Tag
 from socprio.history.previous import Previous
+from socprio.present.escape import message_text
 
 
 def movement_labels(frame: pd.DataFrame) -> pd.Series:
@@ -99,7 +100,7 @@ def render_changes_text(m: Movement) -> str:
             f"  {'DROPPED':<9} was #{row.last_rank} {row.last_band} {row.group_id} "
             f"{row.codename} ({row.reason})".replace("  (", " (")
         )
-    return "\n".join(lines) + "\n"
+    return message_text("\n".join(lines)) + "\n"  # codenames from an edited file are data
 
 
 def diff_to_json(d: Diff) -> dict[str, Any]:
@@ -163,7 +164,7 @@ def render_diff_text(d: Diff, *, marking: str) -> str:
         )
     if d.movers.empty:
         lines.append("  none")
-    return "\n".join([*lines, "", marking]) + "\n"
+    return message_text("\n".join([*lines, "", marking])) + "\n"  # (a hand-edited ranking)
 
 
 def _label(p: Previous) -> str:
