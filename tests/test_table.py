@@ -16,8 +16,9 @@ from socprio import Assessment, Flag
 from socprio.config.models import LoadedConfig
 from socprio.core.flags import legend
 from socprio.present import grid as grid_module
+from socprio.present.escape import visible
 from socprio.present.table import table_chunks, table_text
-from socprio.present.termtext import Ink, visible
+from socprio.present.termtext import Ink
 
 SGR = re.compile(r"\x1b\[[0-9;]*m")
 NOW = list(Flag).index(Flag.ACTION_NOW)

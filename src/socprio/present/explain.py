@@ -19,9 +19,9 @@ from socprio.core.flags import RANKING_FLAGS, Flag
 from socprio.core.ranking import rounded, settled
 from socprio.errors import UsageError
 from socprio.pipeline.frame import raw_text
+from socprio.present.escape import visible
 from socprio.present.gaps import group_data
 from socprio.present.gapstext import group_lines
-from socprio.present.termtext import visible
 
 if TYPE_CHECKING:
     from socprio.core.stability import SecondOpinion, Stability

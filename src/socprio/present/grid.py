@@ -19,7 +19,8 @@ import numpy as np
 from socprio.core.flags import Flag
 from socprio.core.ranking import rounded
 from socprio.present.captions import INTERVAL, rank_interval
-from socprio.present.termtext import Ink, cells, pad, paint, visible
+from socprio.present.escape import visible
+from socprio.present.termtext import Ink, cells, pad, paint
 
 if TYPE_CHECKING:
     import numpy.typing as npt

@@ -22,7 +22,7 @@ from rich.text import Text
 from socprio.core.flags import Flag
 from socprio.pipeline.frame import OPINION_COLUMNS, STABILITY_COLUMNS, rounded_frame
 from socprio.present.captions import INTERVAL, caption, rank_interval
-from socprio.present.termtext import visible
+from socprio.present.escape import visible
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -18,8 +18,9 @@ import numpy as np
 
 from socprio.core.flags import Flag, legend
 from socprio.present.captions import INTERVAL, caption, interval_note
+from socprio.present.escape import visible
 from socprio.present.grid import Grid, grid
-from socprio.present.termtext import Ink, pack, paint, visible, wrap
+from socprio.present.termtext import Ink, pack, paint, wrap
 
 if TYPE_CHECKING:
     from socprio.pipeline.result import Assessment

@@ -1,9 +1,10 @@
-"""Plain-text building blocks of the terminal outputs: visible escapes, cell widths, padding
-that never runs past the text, wrapping, and ANSI styles that can be turned off.
+"""Plain-text building blocks of the terminal outputs: cell widths, padding that never runs
+past the text, wrapping, and ANSI styles that can be turned off.
 
-Input text is data: a control, format (bidi, zero-width) or line-separator character in a
-codename is shown as a visible escape such as ``\\x1b`` or ``\\u202e``, never sent to the
-terminal, and nothing is ever read as markup.
+Input text is data: callers pass it through ``present.escape.visible`` first, so a control,
+format (bidi, zero-width) or line-separator character in a codename is shown as a visible
+escape such as ``\\x1b`` or ``\\u202e``, never sent to the terminal, and nothing is ever
+read as markup.
 """
 
 from __future__ import annotations
@@ -14,10 +15,6 @@ from enum import StrEnum
 from typing import Any
 
 from rich.cells import cell_len, get_character_cell_size
-
-from socprio.present.escape import visible
-
-__all__ = ["visible"]  # re-exported: the terminal outputs import it from here
 
 ELLIPSIS = "…"
 
