@@ -440,3 +440,15 @@ def test_a_hostile_header_cell_never_reaches_the_terminal_raw(tmp_path: Path, na
         _, out, err = run(command, str(source), *AS_OF)
         shown = out + err
         assert not [c for c in shown if c not in "\n" and unicodedata.category(c) in HIDDEN_CATS]
+
+
+def test_a_failed_rank_lists_its_errors_and_only_counts_the_warnings() -> None:
+    """One mistyped cell among many records was buried under 20 warning lines."""
+    code, _, err = run("rank", str(SAMPLE), "--as-of", "2026-11-16")  # reviews after it: errors
+    assert code == ExitCode.DATA
+    lines = err.splitlines()
+    assert "[future_date]" in lines[1]  # the first error comes right after the error count
+    assert not [line for line in lines if "[stale_review]" in line or "[few_members]" in line]
+    assert any(line.endswith("; 'socprio validate' lists them") for line in lines)
+    code, out, _ = run("validate", str(SAMPLE), "--as-of", "2026-11-16")
+    assert "[stale_review]" in out  # validate still lists every kind

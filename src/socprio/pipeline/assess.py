@@ -40,7 +40,7 @@ class RejectedRecords(DataError):
             f"{validated.invalid} record(s) rejected; nothing was ranked or written",
             file=validated.source,
         )
-        self.report = issues_text(validated, max_shown=20)
+        self.report = issues_text(validated, max_shown=20, errors_only=True)
 
 
 def validate_source(

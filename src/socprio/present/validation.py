@@ -19,8 +19,10 @@ def count_line(result: Validated) -> str:
     )
 
 
-def issues_text(result: Validated, *, max_shown: int = 20) -> str:
-    """Errors, then warnings, then notices: counts per column, then the first ``max_shown``."""
+def issues_text(result: Validated, *, max_shown: int = 20, errors_only: bool = False) -> str:
+    """Errors, then warnings, then notices: counts per column, then the first ``max_shown``.
+    With ``errors_only`` (a failed rank), warnings and notices are one count line each, so the
+    errors that stopped the run are not buried under them."""
     lines: list[str] = []
     for severity in Severity:
         found = result.of(severity)
@@ -29,6 +31,9 @@ def issues_text(result: Validated, *, max_shown: int = 20) -> str:
         per_column = Counter(i.column or "(row)" for i in found)
         by = ", ".join(f"{col} {n}" for col, n in sorted(per_column.items()))
         lines.append(f"{len(found)} {severity.value}(s) by column: {by}")
+        if errors_only and severity is not Severity.ERROR:
+            lines[-1] += "; 'socprio validate' lists them"
+            continue
         lines.extend(f"  {issue}" for issue in found[:max_shown])
         if len(found) > max_shown:
             lines.append(
