@@ -33,7 +33,7 @@ from socprio.history.manifest import (
     manifest_bytes,
     output_hashes,
     sha256_hex,
-    verify_run,
+    verified_run,
 )
 from socprio.history.previous import Previous, read_ranking
 from socprio.history.weekstore import (
@@ -231,22 +231,18 @@ def load_ranking(path: Path) -> Previous:
         run_dir, name = resolved.parent, resolved.name
         if day_of(run_dir.name) is None and not (run_dir / MANIFEST_NAME).exists():
             return read_ranking(_read(path), source=str(path))
-    data = verify_run(run_dir, read=name)
+    data, manifest = verified_run(run_dir, read=name)
     assert data is not None
     earlier = read_ranking(data, source=str(run_dir / name), as_of=day_of(run_dir.name))
-    return with_manifest_config(earlier, run_dir / MANIFEST_NAME)
+    return with_manifest_config(earlier, manifest)
 
 
-def with_manifest_config(earlier: Previous, manifest: Path) -> Previous:
-    """``earlier`` with the config SHA-256 and summary its run's manifest records (the CSV
-    carries neither); unchanged when the manifest has none (runs before the summary)."""
+def with_manifest_config(earlier: Previous, manifest: Any) -> Previous:
+    """``earlier`` with the config SHA-256 and summary its run's (parsed) manifest records
+    (the CSV carries neither); unchanged when the manifest has none (runs before the summary)."""
     import dataclasses
-    import json
 
-    try:
-        config = json.loads(manifest.read_text(encoding="utf-8")).get("config")
-    except (OSError, ValueError, AttributeError):
-        return earlier
+    config = manifest.get("config") if isinstance(manifest, dict) else None
     if not isinstance(config, dict):
         return earlier
     sha, summary = config.get("sha256"), config.get("summary")

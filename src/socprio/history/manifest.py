@@ -115,6 +115,11 @@ def verify_run(run_dir: Path, *, read: str | None = None) -> bytes | None:
     """Check every file the manifest of ``run_dir`` names against its SHA-256; return the
     bytes of the file ``read`` (which must be named there). DataError naming the file when the
     manifest is missing, unreadable, too deep or large, or any file is missing or changed."""
+    return verified_run(run_dir, read=read)[0]
+
+
+def verified_run(run_dir: Path, *, read: str | None = None) -> tuple[bytes | None, Any]:
+    """``verify_run``, also returning the parsed manifest (read once, depth- and size-capped)."""
     manifest = run_dir / MANIFEST_NAME
     try:
         with manifest.open("rb") as handle:
@@ -127,7 +132,8 @@ def verify_run(run_dir: Path, *, read: str | None = None) -> bytes | None:
         raise DataError("archive manifest is unreadable", file=str(manifest)) from None
     if len(raw) > MANIFEST_MAX_BYTES:
         raise DataError("archive manifest is too large", file=str(manifest))
-    outputs = _outputs(loads_capped(raw, source=str(manifest)), manifest)
+    doc = loads_capped(raw, source=str(manifest))
+    outputs = _outputs(doc, manifest)
     if read is not None and read not in outputs:
         raise DataError(f"not listed in {MANIFEST_NAME}", file=str(run_dir / read))
     wanted: bytes | None = None
@@ -141,7 +147,7 @@ def verify_run(run_dir: Path, *, read: str | None = None) -> bytes | None:
             )
         if name == read:
             wanted = data
-    return wanted
+    return wanted, doc
 
 
 def _outputs(doc: Any, manifest: Path) -> dict[str, str]:
