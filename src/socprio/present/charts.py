@@ -10,7 +10,7 @@ import html
 import io
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -40,6 +40,20 @@ _COMMENT = re.compile(r"<!--.*?-->\s*", re.DOTALL)  # matplotlib escapes "--" in
 def esc(value: object) -> str:
     """HTML-escape any value's text (quotes included)."""
     return html.escape(str(value), quote=True)
+
+
+def html_table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: set[int]) -> str:
+    """An HTML table from pre-rendered cell markup (cells are escaped by the caller)."""
+
+    def cls(i: int) -> str:
+        return ' class="n"' if i in numeric else ""
+
+    head = "".join(f"<th{cls(i)}>{h}</th>" for i, h in enumerate(header))
+    body = "".join(
+        "<tr>" + "".join(f"<td{cls(i)}>{c}</td>" for i, c in enumerate(row)) + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:

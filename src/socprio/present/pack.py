@@ -10,7 +10,7 @@ the document and in the page margins of every page.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from socprio.core.flags import Flag
@@ -20,6 +20,7 @@ from socprio.present.charts import (
     band_chart,
     band_number,
     esc,
+    html_table,
     movement_label,
     records,
     short,
@@ -116,20 +117,6 @@ code { font-family: monospace; font-size: 7pt; word-break: break-all; }
 """
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: set[int]) -> str:
-    """An HTML table from pre-rendered cell markup (cells are escaped by the caller)."""
-
-    def cls(i: int) -> str:
-        return ' class="n"' if i in numeric else ""
-
-    head = "".join(f"<th{cls(i)}>{h}</th>" for i, h in enumerate(header))
-    body = "".join(
-        "<tr>" + "".join(f"<td{cls(i)}>{c}</td>" for i, c in enumerate(row)) + "</tr>"
-        for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def _band_cell(label: str, score_band: str | None = None) -> str:
     lifted = "^" if score_band is not None and score_band != label else ""
     return f'<span class="{band_class(label)}">&nbsp;{esc(label)}{lifted}&nbsp;</span>'
@@ -149,7 +136,7 @@ def flag_cell(flags: str) -> str:
     )
 
 
-def top_table(top: pd.DataFrame, cfg: Config) -> str:
+def _top_table(top: pd.DataFrame, cfg: Config) -> str:
     """The top-N table: band, score, points per group, movement and rank interval if present."""
     moved = "movement" in top.columns
     stable = has_stability(top)
@@ -178,7 +165,7 @@ def top_table(top: pd.DataFrame, cfg: Config) -> str:
         cells += [flag_cell(str(r["flags"]))]
         rows.append(cells)
     numeric = {0, 4, 5, *range(6, 6 + len(cfg.groups))}
-    return _table(header, rows, numeric)
+    return html_table(header, rows, numeric)
 
 
 def _evidence(flag: str, r: Mapping[str, Any]) -> tuple[str, str]:
@@ -226,7 +213,7 @@ def flags_section(frame: pd.DataFrame) -> str:
                 ]
                 for r in rows
             ]
-            body = _table(["Rank", "Group", "Codename", "Band", esc(label)], cells, {0})
+            body = html_table(["Rank", "Group", "Codename", "Band", esc(label)], cells, {0})
         long = " long" if len(rows) > 20 else ""
         parts.append(f'<div class="flag{long}">{head}{body}</div>')
     return '<div class="flags">' + "".join(parts) + "</div>"
@@ -277,10 +264,10 @@ def method_section(prov: Provenance, cfg: Config) -> str:
         f"{esc(caption(prov))}</p>"
         f"<table>{about}</table>"
         '<div class="cols">'
-        + _table(["Group", "Factor", "Weight"], weights, {2})
-        + _table(["Band", "From score"], bands, set())
+        + html_table(["Group", "Factor", "Weight"], weights, {2})
+        + html_table(["Band", "From score"], bands, set())
         + "</div>"
-        + _table(["Rule", "When", "Band at least"], rules, set())
+        + html_table(["Rule", "When", "Band at least"], rules, set())
         + "</section>"
     )
 
@@ -295,7 +282,7 @@ def pack_html(a: Assessment, *, top: int = 20) -> str:
     if len(out):
         charts = (
             f"<figure>{top_chart(head, cfg)}</figure>"
-            + f"<h2>Top {len(head)}: detail</h2>{top_table(head, cfg)}"
+            + f"<h2>Top {len(head)}: detail</h2>{_top_table(head, cfg)}"
             + "<h2>Bands by lead force and principal crime</h2>"
             + '<div class="pair">'
             + f"<figure>{band_chart(out, 'lead_force', 'Lead force')}</figure>"

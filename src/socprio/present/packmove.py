@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from socprio.history.movement import Tag
 from socprio.present.changes import config_lines
-from socprio.present.charts import esc, records
+from socprio.present.charts import esc, html_table, records
 
 if TYPE_CHECKING:
     from socprio.history.movement import Movement
@@ -16,12 +16,6 @@ if TYPE_CHECKING:
 
 def _list(items: list[str]) -> str:
     return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
-
-
-def _table(header: list[str], rows: list[list[object]]) -> str:
-    head = "".join(f"<th>{esc(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def headlines_html(movement: Movement) -> str:
@@ -56,8 +50,9 @@ def movement_section(movement: Movement) -> str:
             ]
             for r in records(bands)
         ]
-        out += "<h3>Band changes and why</h3>" + _table(
-            ["Group", "Codename", "Band", "Cause"], rows
+        cells = [[esc(c) for c in r] for r in rows]
+        out += "<h3>Band changes and why</h3>" + html_table(
+            ["Group", "Codename", "Band", "Cause"], cells, set()
         )
     dropped = records(movement.dropped)
     if dropped:
@@ -65,7 +60,8 @@ def movement_section(movement: Movement) -> str:
             [r["last_rank"], r["group_id"], r["codename"], r["last_band"], r["reason"]]
             for r in dropped
         ]
-        out += "<h3>Dropped out</h3>" + _table(
-            ["Last rank", "Group", "Codename", "Band", "Why"], rows
+        cells = [[esc(c) for c in r] for r in rows]
+        out += "<h3>Dropped out</h3>" + html_table(
+            ["Last rank", "Group", "Codename", "Band", "Why"], cells, {0}
         )
     return out
