@@ -1,4 +1,10 @@
-"""Formula-injection escaping for text cells (OWASP CSV Injection, CWE-1236).
+"""Input text is data: the one place that escapes it for each kind of output.
+
+- ``escape_cell``/``unescape_cell``: formula-injection escaping for spreadsheet cells (CSV,
+  workbook; OWASP CSV Injection, CWE-1236);
+- ``visible``/``message_text``: controls, bidi and format characters shown as escapes on a
+  terminal or in a message;
+- ``markdown_text``: markdown-active characters backslash-escaped.
 
 A spreadsheet may evaluate a cell whose text starts with a trigger, so such text gets a
 leading ``'``. Nothing is ever stripped. Callers pass text cells and headers only: numbers
