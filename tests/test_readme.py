@@ -29,3 +29,14 @@ def test_the_invalid_sample_output_shown_in_the_readme_is_what_validate_prints()
     result = CliRunner().invoke(app, command.split()[1:])
     assert result.exit_code == 65
     assert result.stdout.rstrip("\n") == shown
+
+
+def test_every_exit_code_is_in_the_readme_table_and_the_help() -> None:
+    from socprio.errors import ExitCode
+
+    table = README.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    listed = {int(m) for m in re.findall(r"^\| (\d+) \|", table, re.M)}
+    assert listed == {int(c) for c in ExitCode if c is not ExitCode.BUG}
+    help_text = " ".join(CliRunner().invoke(app, ["--help"]).stdout.split())
+    for code in listed:
+        assert f"{code} " in help_text.split("Exit codes:", 1)[1]

@@ -16,6 +16,7 @@ class ExitCode(IntEnum):
     OK = 0
     BUG = 1
     USAGE = 2
+    PARTIAL = 3  # ranked and written, but --exclude-invalid left rejected records out
     DATA = 65  # invalid data: the input was read but is not acceptable
     NO_INPUT = 66  # input missing, unreadable as a file, or not a CSV at all
     CANT_CREATE = 73  # an output file or directory cannot be created
@@ -43,6 +44,7 @@ class SocprioError(Exception):
 
     exit_code: ExitCode = ExitCode.BUG
     report: str = ""  # details printed before the message (e.g. every rejected record)
+    kind: str = "error"  # the word after "socprio:" on stderr
 
     def __init__(
         self,
@@ -104,3 +106,11 @@ class UsageError(SocprioError):
     """The command line is inconsistent in a way typer cannot check by itself."""
 
     exit_code = ExitCode.USAGE
+
+
+class PartialRun(SocprioError):
+    """The run finished and wrote its outputs, but left out the records --exclude-invalid
+    excluded: exit 3, so that cron still notices."""
+
+    exit_code = ExitCode.PARTIAL
+    kind = "warning"

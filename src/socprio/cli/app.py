@@ -28,7 +28,7 @@ class Boundary(TyperGroup):
 
             if err.report:
                 typer.echo(message_text(err.report), err=True)
-            typer.echo(message_text(f"socprio: error: {err}"), err=True)
+            typer.echo(message_text(f"socprio: {err.kind}: {err}"), err=True)
             raise typer.Exit(int(err.exit_code)) from None
         except BrokenPipeError:  # e.g. `socprio rank x -f csv | head`: the reader has enough
             import os
@@ -73,6 +73,7 @@ def _root(
 ) -> None:
     """Harm-scoring prioritisation of organised crime groups for tasking.
 
-    Exit codes: 0 ok; 2 usage; 65 invalid data; 66 input missing or not a CSV; 73 cannot
-    create output; 74 I/O error; 75 locked by another run; 78 invalid config.
+    Exit codes: 0 ok; 2 usage; 3 ranked and written with records left out (--exclude-invalid);
+    65 invalid data; 66 input missing or not a CSV; 73 cannot create output; 74 I/O error;
+    75 locked by another run; 78 invalid config.
     """

@@ -97,13 +97,12 @@ def gaps(
     group into or out of Band 1, across a band boundary or into or out of the top K, most
     decision-relevant first, and the one fact (if any) that would settle each group's band.
     """
-    from socprio.cli.steps import check_filters
     from socprio.pipeline.assess import assess
     from socprio.write.plan import OutputPlan
 
     loaded = o.load(config)
     fmt = plan_format(format, output)
-    check_filters(loaded, force, None, None)
+    o.check_filters(loaded, force, None, None)
     outputs = OutputPlan()
     target = declare(outputs, output, loaded)
     with outputs.locked():

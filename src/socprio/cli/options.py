@@ -47,6 +47,14 @@ PreviousOpt = Annotated[
     typer.Option("--previous", help="An earlier ranking (csv/json) to show movement against."),
 ]
 DormantOpt = Annotated[bool, typer.Option("--include-dormant", help="Rank dormant groups too.")]
+ExcludeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--exclude-invalid",
+        help="Rank the valid records when some are rejected, instead of stopping: every "
+        "output is marked PARTIAL with the lines left out, and the run exits 3.",
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")]
 SeedOpt = Annotated[
     int, typer.Option("--seed", min=0, help="Seed of the weight draws (same seed, same result).")
@@ -137,3 +145,19 @@ def did_you_mean(option: str, value: str, valid: Iterable[str]) -> UsageError:
     close = difflib.get_close_matches(value.casefold(), [n.casefold() for n in names], n=1)
     hint = f"; did you mean '{close[0]}'?" if close else ""
     return UsageError(f"{option} '{value}' matches nothing{hint} Valid: {', '.join(names)}")
+
+
+def check_filters(
+    loaded: LoadedConfig, force: str | None, crime: str | None, strand: str | None
+) -> None:
+    """A filter value that can match no group is a usage error, with a did-you-mean."""
+    from socprio.config.models import STRANDS
+
+    cfg = loaded.config
+    for option, value, valid in (
+        ("--force", force, cfg.record.forces),
+        ("--crime", crime, cfg.crime_types),
+        ("--strand", strand, STRANDS),
+    ):
+        if value is not None and value.casefold() not in {v.casefold() for v in valid}:
+            raise did_you_mean(option, value, valid)

@@ -12,11 +12,10 @@ import typer
 from socprio.cli import options as o
 from socprio.cli.app import app
 from socprio.cli.steps import (
-    check_filters,
     choose_format,
     declare_output,
     deliver,
-    ranked_line,
+    finish_run,
     run_assessment,
 )
 from socprio.present.formats import OutputFormat
@@ -81,20 +80,20 @@ def rank(
     draws: o.DrawsOpt = None,
     seed: o.SeedOpt = 0,
     quiet: o.QuietOpt = False,
+    exclude_invalid: o.ExcludeOpt = False,
     replace: ReplaceOpt = False,
     show_all: AllOpt = False,
 ) -> None:
     """Score, band and rank the active groups for tasking (act-now groups first).
 
-    Every output (--output, the --archive week) is locked before the input is read and all
-    are written together at the end: a run that fails writes nothing anywhere."""
+    Every output is locked before the input is read; a run that fails writes nothing."""
     from socprio.history.archive import ArchiveWeek, archive_ranking
     from socprio.write.plan import OutputPlan
 
     loaded = o.load(config)
     day = o.parse_as_of(as_of, date.today())
     fmt = choose_format(format, output)
-    check_filters(loaded, force, crime, strand)
+    o.check_filters(loaded, force, crime, strand)
     plan = OutputPlan()
     target = declare_output(plan, fmt, output, loaded)
     mode = loaded.config.output.mode
@@ -112,6 +111,7 @@ def rank(
             encoding=encoding,
             delimiter=delimiter,
             quiet=quiet,
+            exclude_invalid=exclude_invalid,
         )
         if week is not None:
             archive_ranking(week, a, argv=sys.argv)
@@ -121,5 +121,4 @@ def rank(
         plan.commit()
     if target is None:
         deliver(plan, fmt, view, None, quiet=quiet, every_row=show_all or top is not None)
-    if not quiet:
-        o.stderr(ranked_line(a, include_dormant=include_dormant))
+    finish_run(a, quiet=quiet, include_dormant=include_dormant)

@@ -10,7 +10,7 @@ import typer
 
 from socprio.cli import options as o
 from socprio.cli.app import app
-from socprio.cli.steps import ranked_line, run_assessment
+from socprio.cli.steps import finish_run, run_assessment
 from socprio.present.formats import OutputFormat
 
 
@@ -34,6 +34,7 @@ def report(
     encoding: o.EncodingOpt = "utf-8",
     delimiter: o.DelimiterOpt = ",",
     quiet: o.QuietOpt = False,
+    exclude_invalid: o.ExcludeOpt = False,
 ) -> None:
     """Write the one-page tasking pack: a self-contained HTML file that prints on A4."""
     from socprio.present.export import ExportOptions, export
@@ -55,8 +56,8 @@ def report(
             encoding=encoding,
             delimiter=delimiter,
             quiet=quiet,
+            exclude_invalid=exclude_invalid,
         )
         plan.stage(target, export(OutputFormat.HTML, a, ExportOptions(chart_top=top)))
         plan.commit()
-    if not quiet:
-        o.stderr(ranked_line(a, include_dormant=include_dormant))
+    finish_run(a, quiet=quiet, include_dormant=include_dormant)

@@ -31,22 +31,6 @@ def choose_format(fmt: OutputFormat | None, output: Path | None) -> OutputFormat
     return fmt
 
 
-def check_filters(
-    loaded: LoadedConfig, force: str | None, crime: str | None, strand: str | None
-) -> None:
-    """A filter value that can match no group is a usage error, with a did-you-mean."""
-    from socprio.config.models import STRANDS
-
-    cfg = loaded.config
-    for option, value, valid in (
-        ("--force", force, cfg.record.forces),
-        ("--crime", crime, cfg.crime_types),
-        ("--strand", strand, STRANDS),
-    ):
-        if value is not None and value.casefold() not in {v.casefold() for v in valid}:
-            raise o.did_you_mean(option, value, valid)
-
-
 def run_assessment(
     input: str,
     loaded: LoadedConfig,
@@ -60,6 +44,7 @@ def run_assessment(
     encoding: str,
     delimiter: str,
     quiet: bool,
+    exclude_invalid: bool = False,
 ) -> Assessment:
     """Assess the input against --previous, else the archive's latest run before ``day``."""
     from socprio.pipeline.assess import assess
@@ -81,6 +66,7 @@ def run_assessment(
         progress=o.progress_bar(draws, quiet=quiet),
         encoding=encoding,
         delimiter=o.delimiter(delimiter),
+        exclude_invalid=exclude_invalid,
     )
     if a.warnings and not quiet:
         o.stderr(
@@ -183,3 +169,18 @@ def ranked_line(a: Assessment, *, include_dormant: bool) -> str:
             f"p5 {s.spearman_p5:.3f}"
         )
     return line
+
+
+def finish_run(a: Assessment, *, quiet: bool, include_dormant: bool) -> None:
+    """After the outputs are written: the summary line (unless quiet), then exit 3 (even when
+    quiet) if --exclude-invalid left records out, listing their errors, so that cron notices."""
+    from socprio.errors import PartialRun
+    from socprio.present.captions import excluded_note
+    from socprio.present.validation import errors_text
+
+    if not quiet:
+        o.stderr(ranked_line(a, include_dormant=include_dormant))
+    if note := excluded_note(a.provenance.counts):
+        err = PartialRun(f"{note}; the outputs leave them out", file=a.provenance.input_path)
+        err.report = errors_text(a.excluded)
+        raise err

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from socprio.history.movement import Movement
 
 Progress = Callable[[int, int], None]  # (draws done, draws in all)
+HINT = " (--exclude-invalid ranks the rest, marked as partial, and exits 3)"
 
 
 class RejectedRecords(DataError):
@@ -37,7 +38,8 @@ class RejectedRecords(DataError):
 
         self.validated = validated
         super().__init__(
-            f"{validated.invalid} record(s) rejected; nothing was ranked or written",
+            f"{validated.invalid} record(s) rejected; nothing was ranked or written"
+            + (HINT if excluded_lines(validated) else ""),
             file=validated.source,
         )
         self.report = issues_text(validated, max_shown=20, errors_only=True)
@@ -70,14 +72,15 @@ def assess(
     progress: Progress | None = None,
     encoding: str = "utf-8",
     delimiter: str = ",",
+    exclude_invalid: bool = False,
 ) -> Assessment:
     """Validate, score, rank and assess ``source`` (a path, ``-``, bytes or a binary stream).
 
-    Raises RejectedRecords (exit 65) when any record is rejected. ``draws`` > 0 re-ranks
-    under that many weight vectors (``seed`` makes them reproducible; ``progress`` hears of
-    each batch). ``previous`` (an earlier ranking, or the path of its csv/json/archive run)
-    adds movement since that run.
-    """
+    Raises RejectedRecords (exit 65) when any record is rejected, unless ``exclude_invalid``
+    and the rest can be ranked (``provenance.counts.excluded_lines`` then names the lines left
+    out). ``draws`` > 0 re-ranks under that many weight vectors (``seed`` makes them
+    reproducible; ``progress`` hears of each batch). ``previous`` (an earlier ranking, or the
+    path of its csv/json/archive run) adds movement since that run."""
     from socprio.core.matrix import build_matrix
     from socprio.core.ranking import rank
     from socprio.core.scoring import score
@@ -87,8 +90,7 @@ def assess(
     sha256, validated = validate_source(
         source, config, as_of=as_of, encoding=encoding, delimiter=delimiter
     )
-    if not validated.ok:
-        raise RejectedRecords(validated)
+    excluded = _accepted(validated, exclude_invalid=exclude_invalid)
     cfg = config.config
     records = validated.records
     m = build_matrix(records, cfg)
@@ -101,7 +103,7 @@ def assess(
         stab = stability(m, s, r, cfg, draws=draws, seed=seed, progress=report)
     table, unranked, flags = build_tables(records, m, s, r, cfg, stab=stab, opinion=opinion)
     moved = _movement(table, unranked, previous, config) if previous is not None else None
-    counts = _counts(validated, ranked=len(r.order))
+    counts = _counts(validated, ranked=len(r.order), excluded=excluded)
     settings = _settings(stab) if stab is not None else None
     prov = Provenance(__version__, config, validated.source, sha256, as_of, counts, settings)
     return Assessment(
@@ -116,13 +118,34 @@ def assess(
         stability=stab,
         movement=moved,
         warnings=validated.of(Severity.WARNING),
+        excluded=validated.of(Severity.ERROR),
     )
 
 
-def _counts(validated: Validated, *, ranked: int) -> Counts:
+def _accepted(validated: Validated, *, exclude_invalid: bool) -> tuple[int, ...]:
+    """The lines to leave out (none for a clean file), or RejectedRecords (all or nothing)."""
+    if validated.ok:
+        return ()
+    excluded = excluded_lines(validated) if exclude_invalid else None
+    if not excluded:
+        raise RejectedRecords(validated)
+    return excluded
+
+
+def excluded_lines(validated: Validated) -> tuple[int, ...] | None:
+    """The lines of the rejected records, when the rest can be ranked without them: None
+    when a problem concerns the whole file (the header) or no record is valid."""
+    errors = validated.of(Severity.ERROR)
+    if not validated.records or any(i.line is None or i.line <= 1 for i in errors):
+        return None
+    return tuple(sorted({i.line for i in errors if i.line is not None}))
+
+
+def _counts(validated: Validated, *, ranked: int, excluded: tuple[int, ...]) -> Counts:
     """What happened to every record read."""
     status = validated.status_counts
     return Counts(
+        excluded_lines=excluded,
         read=validated.read,
         valid=len(validated.records),
         rejected=validated.invalid,

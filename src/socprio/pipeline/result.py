@@ -43,10 +43,11 @@ class Counts:
     dormant: int
     archived: int
     shown: int | None = None
+    excluded_lines: tuple[int, ...] = ()  # lines of the records --exclude-invalid left out
 
-    def to_dict(self) -> dict[str, int]:
+    def to_dict(self) -> dict[str, Any]:
         """The ``meta.counts`` block of the exports (its keys are part of the file format)."""
-        out = {
+        out: dict[str, Any] = {
             "read": self.read,
             "valid": self.valid,
             "rejected": self.rejected,
@@ -56,6 +57,8 @@ class Counts:
             "status_dormant": self.dormant,
             "status_archived": self.archived,
         }
+        if self.excluded_lines:  # only a partial run carries the key
+            out["excluded_lines"] = list(self.excluded_lines)
         return out if self.shown is None else out | {"shown": self.shown}
 
 
@@ -156,6 +159,7 @@ class Assessment:
     stability: Stability | None = None
     movement: Movement | None = None
     warnings: tuple[Issue, ...] = ()
+    excluded: tuple[Issue, ...] = ()  # the errors of the records --exclude-invalid left out
     act_now_outside: pd.DataFrame | None = None
 
     @property

@@ -7,15 +7,34 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-    from socprio.pipeline.result import Provenance
+    from socprio.pipeline.result import Counts, Provenance
 
 
 def caption(prov: Provenance) -> str:
-    """The provenance line printed under every human-facing output."""
+    """The provenance line printed under every human-facing output (a partial run says so)."""
     cfg = prov.config
-    return (
+    line = (
         f"{cfg.config.marking} | config {cfg.path} v{cfg.config.version} "
         f"sha256 {cfg.short_sha} | as of {prov.as_of.isoformat()} | socprio {prov.tool_version}"
+    )
+    partial = excluded_note(prov.counts)
+    return f"{line} | {partial}" if partial else line
+
+
+SHOWN_LINES = 10
+
+
+def excluded_note(counts: Counts) -> str:
+    """ "PARTIAL: ..." naming the input lines --exclude-invalid left out, or "" for a whole run
+    (the exports' meta lists every line; this names the first few)."""
+    lines = counts.excluded_lines
+    if not lines:
+        return ""
+    shown = ", ".join(str(n) for n in lines[:SHOWN_LINES])
+    more = f" and {len(lines) - SHOWN_LINES} more" if len(lines) > SHOWN_LINES else ""
+    return (
+        f"PARTIAL: {counts.rejected} rejected record(s) left out by --exclude-invalid "
+        f"(line{'s' if len(lines) > 1 else ''} {shown}{more})"
     )
 
 

@@ -14,6 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from socprio.pipeline.frame import export_columns, round_column
+from socprio.present.captions import excluded_note
 from socprio.present.escape import escape_cell
 
 if TYPE_CHECKING:
@@ -33,9 +34,13 @@ def csv_chunks(a: Assessment) -> Iterator[str]:
     """
     frame = a.table[export_columns(a.table.columns)]  # the meeting's columns first
     columns = [_csv_column(str(col), frame[col]) for col in frame.columns]
-    marking = quoted(escape_cell(a.config.marking))
-    columns.append((np.zeros(len(frame), dtype=np.int32), np.array([marking], dtype=object)))
-    yield ",".join(quoted(escape_cell(str(c))) for c in [*frame.columns, "marking"]) + "\r\n"
+    constant = {"marking": a.config.marking}  # a cell on every row, so no row loses it
+    if partial := excluded_note(a.provenance.counts):
+        constant["excluded"] = partial  # only a partial run (--exclude-invalid) has it
+    for text in constant.values():
+        cell = np.array([quoted(escape_cell(text))], dtype=object)
+        columns.append((np.zeros(len(frame), dtype=np.int32), cell))
+    yield ",".join(quoted(escape_cell(str(c))) for c in [*frame.columns, *constant]) + "\r\n"
     for start in range(0, len(frame), CSV_CHUNK_ROWS):
         stop = start + CSV_CHUNK_ROWS
         cells = (shown[codes[start:stop]].tolist() for codes, shown in columns)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from socprio.core.flags import Flag
 from socprio.pipeline.frame import rounded_frame
-from socprio.present.captions import caption
+from socprio.present.captions import caption, excluded_note
 from socprio.present.charts import (
     band_chart,
     band_number,
@@ -84,6 +84,7 @@ body { font-family: sans-serif; font-size: 9pt; color: #111111; margin: 0 auto;
 .marking { text-align: center; font-weight: bold; letter-spacing: 0.08em; border: 2px solid #000;
   padding: 1.5mm; margin: 0 0 3mm; }
 .marking.bottom { margin: 4mm 0 0; }
+.partial { border: 2px solid #b00; padding: 1.5mm 3mm; font-weight: bold; }
 h1 { font-size: 15pt; margin: 0 0 1mm; }
 h2 { font-size: 11pt; margin: 5mm 0 2mm; border-bottom: 1px solid #444; break-after: avoid; }
 h3 { font-size: 9pt; margin: 2mm 0 1mm; break-after: avoid; }
@@ -272,6 +273,12 @@ def method_section(prov: Provenance, cfg: Config) -> str:
     )
 
 
+def _partial_banner(prov: Provenance) -> str:
+    """A boxed warning when --exclude-invalid left records out of this ranking."""
+    note = excluded_note(prov.counts)
+    return f'<p class="partial" role="alert">{esc(note)}</p>' if note else ""
+
+
 def pack_html(a: Assessment, *, top: int = 20) -> str:
     """The tasking pack of an assessment (every ranked group, in rank order) as one HTML page."""
     prov, cfg, summary, movement = a.provenance, a.config, a.summary(), a.movement
@@ -294,6 +301,7 @@ def pack_html(a: Assessment, *, top: int = 20) -> str:
     body = [
         f'<div class="marking top">{marking}</div>',
         f"<h1>OCG tasking pack: {esc(as_of)}</h1>",
+        _partial_banner(prov),
         f'<p class="sub">Organised crime groups ranked by harm for tasking. {esc(caption(prov))}'
         "</p>",
         _key_counts(out, summary),

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 
 from socprio.present.escape import message_text
-from socprio.validate.table import Severity, Validated
+from socprio.validate.table import Issue, Severity, Validated
 
 
 def count_line(result: Validated) -> str:
@@ -42,6 +43,14 @@ def issues_text(result: Validated, *, max_shown: int = 20, errors_only: bool = F
     lines.append(count_line(result))
     lines.append("OK" if result.ok else "FAILED: fix the errors above; nothing was ranked")
     return message_text("\n".join(lines))  # header cells and file names are data
+
+
+def errors_text(errors: Sequence[Issue], *, max_shown: int = 20) -> str:
+    """The errors of the records a partial run left out: a count, then the first few."""
+    shown = [f"  {issue}" for issue in errors[:max_shown]]
+    if len(errors) > max_shown:
+        shown.append(f"  ... and {len(errors) - max_shown} more ('socprio validate' lists them)")
+    return message_text("\n".join([f"{len(errors)} error(s):", *shown]))
 
 
 def issues_json(result: Validated) -> str:
