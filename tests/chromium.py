@@ -103,9 +103,32 @@ def screenshot(
         raise RuntimeError(f"chromium exited {done.returncode}: {done.stderr.strip()[-500:]}")
 
 
+def print_pdf(html_path: Path, pdf_path: Path, *, binary: str) -> None:
+    """Print ``html_path`` to PDF as a browser's Print would (A4 from the page's @page rule),
+    without the browser's own header and footer."""
+    with tempfile.TemporaryDirectory(prefix="socprio-chromium-") as profile:
+        args = [
+            binary,
+            *FLAGS,
+            f"--user-data-dir={profile}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf_path}",
+            html_path.resolve().as_uri(),
+        ]
+        done = subprocess.run(
+            args, capture_output=True, text=True, timeout=SCREENSHOT_TIMEOUT_S, check=False
+        )
+    if done.returncode != 0 or not pdf_path.is_file():
+        raise RuntimeError(f"chromium exited {done.returncode}: {done.stderr.strip()[-500:]}")
+
+
+# On screen the appendix follows the briefing; for a picture of printed page 1, hide it.
+PAGE_ONE = "<style>@media screen { .appendix { display: none; } }</style></head>"
+
+
 def readme_screenshot(png_path: Path, *, top: int = 20) -> None:
     """Render the tasking pack of the shipped sample (top ``top``) and screenshot its first
-    screen for the README: ``python tests/chromium.py docs/images/tasking-pack.png``."""
+    page, the briefing, for the README: ``python tests/chromium.py docs/images/pack-page1.png``."""
     import contextlib
     from datetime import date
 
@@ -120,14 +143,15 @@ def readme_screenshot(png_path: Path, *, top: int = 20) -> None:
     root = Path(__file__).resolve().parents[1]
     with contextlib.chdir(root):  # the pack names its input as given: sample_data/ocgs.csv
         a = assess("sample_data/ocgs.csv", load_config(None), as_of=date(2026, 11, 23))
-    page = pack_html(a, top=top)
+    page = pack_html(a, top=top).replace("</head>", PAGE_ONE, 1)
     with tempfile.TemporaryDirectory(prefix="socprio-pack-") as tmp:
         html_path = Path(tmp) / "pack.html"
         html_path.write_text(page, encoding="utf-8")
-        screenshot(html_path, png_path, binary=binary, width=780, height=1000, scale=1.5)
+        # A4's proportions at the pack's 186 mm text width (plus margins), 1.5x for sharpness
+        screenshot(html_path, png_path, binary=binary, width=794, height=1123, scale=1.5)
 
 
 if __name__ == "__main__":
     import sys
 
-    readme_screenshot(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/images/tasking-pack.png"))
+    readme_screenshot(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/images/pack-page1.png"))

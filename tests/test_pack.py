@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from chromium import find_or_install_chromium, install_problem, screenshot
+from chromium import find_or_install_chromium, install_problem, print_pdf, screenshot
 from conftest import assess_file, sample_csv
 from socprio import Assessment, __version__
 from socprio.config.models import LoadedConfig
@@ -103,7 +103,7 @@ def test_every_top_group_is_shown_with_band_and_charts_are_inline_svg(
         assert band in page
     assert (
         sample.table["group_id"].iloc[20]
-        not in page.split("Top 20: detail")[1].split("</table>")[0]
+        not in page.split("Top 20 in detail")[1].split("</table>")[0]
     )
     assert page.count("<svg ") == 3  # top N, by lead force, by principal crime
     assert "<?xml" not in page and "<!DOCTYPE svg" not in page and "xmlns" not in page
@@ -219,6 +219,39 @@ def test_chromium_renders_a_page_that_is_not_blank(page: str, tmp_path: Path) ->
     assert (top < 0.2).mean() > 0.003  # the black marking box and title
 
 
+BRIEFING = (
+    "Act now: active threat to life",
+    "New and changed in Band 1 since 2026-11-16",
+    "The 10 highest-harm groups",
+    "Groups per band",
+    "Decisions needed in Band 1",
+)
+
+
+@pytest.mark.slow
+def test_the_first_printed_page_is_the_briefing(moved: Assessment, tmp_path: Path) -> None:
+    binary = find_or_install_chromium()
+    if binary is None:
+        pytest.skip(f"chromium is not installed and could not be installed: {install_problem()}")
+    from pypdf import PdfReader
+
+    html_path, pdf = tmp_path / "pack.html", tmp_path / "pack.pdf"
+    html_path.write_text(pack_html(moved, top=20), encoding="utf-8")
+    print_pdf(html_path, pdf, binary=binary)
+    pages = [" ".join(p.extract_text().split()) for p in PdfReader(pdf).pages]
+    first = pages[0]
+    positions = [first.index(heading) for heading in BRIEFING]  # all on page 1, in order
+    assert positions == sorted(positions)
+    act_now = moved.table[moved.table["flags"].str.contains("ACTION_NOW")]
+    assert len(act_now) and all(gid in first for gid in act_now["group_id"])
+    for gid in moved.table["group_id"].head(10):
+        assert gid in first
+    assert "sha256" not in first.lower() and "Appendix" not in first  # detail waits
+    assert pages[1].startswith(moved.config.marking) and "Appendix" in pages[1]
+    assert "Abbreviations and terms" in pages[1]
+    assert moved.config.marking in first  # marked on every page
+
+
 def test_chromium_helper_reports_why_it_cannot_install(monkeypatch: pytest.MonkeyPatch) -> None:
     import shutil
 
@@ -252,3 +285,41 @@ def test_probabilities_never_round_to_certainty(share: float, shown: str) -> Non
 )
 def test_movement_labels(row: dict[str, Any], label: str) -> None:
     assert movement_label(row) == label
+
+
+def briefing_of(page: str) -> str:
+    return page.split('<section class="brief">', 1)[1].split("</section>", 1)[0]
+
+
+def test_the_briefing_leads_with_act_now_whatever_the_rank(sample: Assessment, page: str) -> None:
+    brief = briefing_of(page)
+    act_now = sample.table[sample.table["flags"].str.contains("ACTION_NOW")]
+    assert int(act_now["rank"].iloc[0]) > 10  # OCG-0052 is 20th by harm
+    gid = act_now["group_id"].iloc[0]
+    assert brief.index(gid) < brief.index("highest-harm groups")
+    assert "R2-threat-to-life" in brief.split("highest-harm")[0]
+    assert "No earlier run to compare with" in brief
+
+
+def test_the_briefing_names_band1_decisions_and_why_each_top_group_ranks(
+    sample: Assessment, page: str
+) -> None:
+    brief = briefing_of(page)
+    t = sample.table
+    band1 = t[t["band"].str.startswith("1")]
+    no_lro = band1[band1["flags"].str.contains("NO_LRO")]["group_id"]
+    decisions = brief.split("Decisions needed in Band 1")[1]
+    assert len(no_lro) and all(gid in decisions for gid in no_lro.head(6))
+    top = brief.split("highest-harm groups")[1].split("Groups per band")[0]
+    first = t.iloc[0]
+    assert f"rule {first['overrides'].split(';')[0]}" in top  # the rule that set its band
+    assert "Lead officer" in top and "Principal crime" in top and ">WMERCIA<" in top
+
+
+def test_the_briefing_names_groups_that_entered_band1(moved: Assessment) -> None:
+    brief = briefing_of(pack_html(moved))
+    changes = brief.split("New and changed in Band 1")[1].split("highest-harm")[0]
+    assert "since 2026-11-16" in changes
+    new = moved.table["group_id"].iloc[5]  # missing from the previous run, now in Band 1
+    assert moved.table["band"].iloc[5].startswith("1")
+    assert new in changes.split("Entered Band 1")[1]

@@ -67,6 +67,15 @@ def band_number(label: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
+BAND_CLASSES = {1: "b1", 2: "b2", 3: "b3"}  # the CSS classes that colour band cells
+
+
+def band_class(label: str) -> str:
+    """The CSS class that colours a band cell."""
+    number = band_number(label)
+    return BAND_CLASSES.get(number, "bx") if number is not None else "bx"
+
+
 def band_colour(number: int) -> str:
     """The chart colour of a band number."""
     return BAND_COLOURS.get(number, OTHER_BAND_COLOUR)

@@ -17,7 +17,9 @@ from socprio.core.flags import Flag
 from socprio.pipeline.frame import rounded_frame
 from socprio.present.captions import caption, excluded_note
 from socprio.present.charts import (
+    BAND_CLASSES,
     band_chart,
+    band_class,
     band_number,
     esc,
     html_table,
@@ -27,6 +29,13 @@ from socprio.present.charts import (
     top_chart,
 )
 from socprio.present.gaps import requirements_section
+from socprio.present.packbrief import (
+    act_now_section,
+    changes_section,
+    decisions_section,
+    glossary,
+    top_section,
+)
 from socprio.present.packmove import movement_section
 
 if TYPE_CHECKING:
@@ -35,7 +44,6 @@ if TYPE_CHECKING:
     from socprio.config.models import Config
     from socprio.pipeline.result import Assessment, Provenance
 
-BAND_CLASSES = {1: "b1", 2: "b2", 3: "b3"}
 PACK_FLAGS = (  # the flags the pack lists group by group (OVERRIDE shows as ^ on the band)
     Flag.ACTION_NOW,
     Flag.GAP,
@@ -47,12 +55,6 @@ PACK_FLAGS = (  # the flags the pack lists group by group (OVERRIDE shows as ^ o
 )
 FLAGS: tuple[tuple[str, str], ...] = tuple((f.value, f.meaning) for f in PACK_FLAGS)
 STABILITY_FLAGS = {"UNSTABLE": "p_same_band", "DISAGREE": "harm_rank"}
-
-
-def band_class(label: str) -> str:
-    """The CSS class that colours a band cell."""
-    number = band_number(label)
-    return BAND_CLASSES.get(number, "bx") if number is not None else "bx"
 
 
 def css_string(text: str) -> str:
@@ -84,6 +86,15 @@ body { font-family: sans-serif; font-size: 9pt; color: #111111; margin: 0 auto;
 .marking { text-align: center; font-weight: bold; letter-spacing: 0.08em; border: 2px solid #000;
   padding: 1.5mm; margin: 0 0 3mm; }
 .marking.bottom { margin: 4mm 0 0; }
+.appendix { break-before: page; }
+.brief h2 { margin-top: 3.5mm; }
+.brief table { font-size: 7.5pt; }
+.act-now td { color: #8b0000; font-weight: bold; }
+.terms { display: grid; grid-template-columns: max-content 1fr; gap: 0.5mm 3mm; margin: 0;
+  font-size: 8pt; }
+.terms dt { font-weight: bold; } .terms dd { margin: 0; }
+ul { margin: 0 0 1.5mm; padding-left: 5mm; }
+.inline span { white-space: nowrap; }
 .partial { border: 2px solid #b00; padding: 1.5mm 3mm; font-weight: bold; }
 h1 { font-size: 15pt; margin: 0 0 1mm; }
 h2 { font-size: 11pt; margin: 5mm 0 2mm; border-bottom: 1px solid #444; break-after: avoid; }
@@ -289,7 +300,8 @@ def pack_html(a: Assessment, *, top: int = 20) -> str:
     if len(out):
         charts = (
             f"<figure>{top_chart(head, cfg)}</figure>"
-            + f"<h2>Top {len(head)}: detail</h2>{_top_table(head, cfg)}"
+            + f"<h2>Top {len(head)} in detail: score range and points by factor group</h2>"
+            + _top_table(head, cfg)
             + "<h2>Bands by lead force and principal crime</h2>"
             + '<div class="pair">'
             + f"<figure>{band_chart(out, 'lead_force', 'Lead force')}</figure>"
@@ -300,18 +312,28 @@ def pack_html(a: Assessment, *, top: int = 20) -> str:
         charts = '<p class="none">No groups were ranked.</p>'
     body = [
         f'<div class="marking top">{marking}</div>',
-        f"<h1>OCG tasking pack: {esc(as_of)}</h1>",
+        '<section class="brief">',
+        f"<h1>Tasking briefing: {esc(as_of)}</h1>",
+        f'<p class="sub">{len(out)} organised crime groups ranked by harm. The detail, the '
+        "flags and the method are in the appendix after this page.</p>",
         _partial_banner(prov),
-        f'<p class="sub">Organised crime groups ranked by harm for tasking. {esc(caption(prov))}'
-        "</p>",
-        _key_counts(out, summary),
-        f"<h2>Top {len(head)} by priority</h2>",
+        act_now_section(out),
+        changes_section(movement, out),
+        top_section(out, cfg) if len(out) else "",
+        "<h2>Groups per band</h2>" + _key_counts(out, summary),
+        decisions_section(out),
+        "</section>",
+        '<section class="appendix">',
+        f"<h1>Appendix: {esc(as_of)}</h1>",
+        glossary((Flag.OVERRIDE, *PACK_FLAGS), draws=a.stability is not None),
+        f"<h2>Scores of the top {len(head)}</h2>",
         charts,
         movement_section(movement) if movement is not None else "",
-        "<h2>Review flags</h2>",
+        "<h2>Groups to review, by flag</h2>",
         flags_section(out),
         requirements_section(a),
         method_section(prov, cfg),
+        "</section>",
         f'<div class="marking bottom">{marking}</div>',
     ]
     style = CSS.replace("MARKING", css_string(cfg.marking))

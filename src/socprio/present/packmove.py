@@ -18,12 +18,16 @@ def _list(items: list[str]) -> str:
     return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
 
 
-def headlines_html(movement: Movement) -> str:
-    """Entered Band 1, left Band 1, started act now, and a config-change warning."""
+def headlines_html(movement: Movement, *, cap: int | None = None) -> str:
+    """Entered Band 1, left Band 1, started act now (the first ``cap`` of each, then how
+    many more), and a config-change warning."""
     out = ""
     for title, rows in movement.headlines().items():
         if rows:
-            out += f"<h3>{esc(title[0].upper() + title[1:])} ({len(rows)})</h3>" + _list(rows)
+            shown = rows if cap is None else rows[:cap]
+            out += f"<h3>{esc(title[0].upper() + title[1:])} ({len(rows)})</h3>" + _list(shown)
+            if len(shown) < len(rows):
+                out += f'<p class="none">and {len(rows) - len(shown)} more in the appendix</p>'
     warning = config_lines(movement.config_changed, movement.config_changes, indent="")
     if warning:
         out += f'<p class="warn">{esc(warning[0])}</p>' + (
@@ -36,7 +40,7 @@ def movement_section(movement: Movement) -> str:
     """Headlines first, then counts per movement tag, band moves with causes, and dropouts."""
     since = movement.since.isoformat() if movement.since else "the previous run"
     counts = " · ".join(f"{esc(k)} {v}" for k, v in movement.counts().items())
-    out = f"<h2>What changed since {esc(since)}</h2>" + headlines_html(movement)
+    out = f"<h2>What changed since {esc(since)}, in full</h2>" + headlines_html(movement)
     out += f"<p>Counts: {counts}</p>"
     f = movement.frame
     bands = f[f["movement"].isin([Tag.BAND_UP.value, Tag.BAND_DOWN.value])]
