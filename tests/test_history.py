@@ -559,3 +559,37 @@ def test_diff_shows_control_characters_in_a_hand_edited_ranking_visibly() -> Non
     text = render_diff_text(diff(old, new), marking="OFFICIAL-SENSITIVE")
     assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
     assert "X\\x1b]52;c;QUFB\\x07" in text
+
+
+def test_diff_command_reads_same_within_from_the_config(tmp_path: Path) -> None:
+    """Two places within a band is SAME by the default config; a config with same_within 1
+    makes the same pair movers."""
+    import csv as csvmod
+
+    import yaml
+    from typer.testing import CliRunner
+
+    from socprio.cli.app import app
+
+    root = Path(__file__).resolve().parents[1]
+    runner = CliRunner()
+    old = tmp_path / "old.csv"
+    args = ["rank", str(root / "sample_data" / "ocgs.csv"), "--as-of", "2026-11-23"]
+    assert runner.invoke(app, [*args, "-f", "csv", "-o", str(old), "-q"]).exit_code == 0
+    rows = list(csvmod.reader(old.read_text(encoding="utf-8-sig").splitlines()))
+    rows[4][0], rows[6][0] = rows[6][0], rows[4][0]  # ranks 4 and 6, both in Band 1C
+    new = tmp_path / "new.csv"
+    with new.open("w", encoding="utf-8", newline="") as fh:
+        csvmod.writer(fh).writerows(rows)
+    data = yaml.safe_load((root / "config" / "scoring.yaml").read_text(encoding="utf-8"))
+    data["movement"]["same_within"] = 1
+    strict = tmp_path / "strict.yaml"
+    strict.write_text(yaml.safe_dump(data), encoding="utf-8")
+
+    def movers(*extra: str) -> int:
+        out = runner.invoke(app, ["diff", str(old), str(new), "-f", "json", *extra])
+        assert out.exit_code == 0, out.output
+        return int(json.loads(out.stdout)["counts"]["movers"])
+
+    assert movers() == 0
+    assert movers("-c", str(strict)) == 2

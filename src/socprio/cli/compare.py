@@ -26,8 +26,10 @@ def diff(
     from socprio.history.diff import diff as diff_rankings
     from socprio.present.changes import diff_to_json, render_diff_text
 
-    result = diff_rankings(load_ranking(old), load_ranking(new), movers=movers)
+    cfg = o.load(config).config  # the marking, and how many places within a band are SAME
+    earlier, later = load_ranking(old), load_ranking(new)
+    result = diff_rankings(earlier, later, movers=movers, same_within=cfg.movement.same_within)
     if format is ReportFormat.JSON:
         typer.echo(json.dumps(diff_to_json(result), indent=2, ensure_ascii=False))
     else:
-        typer.echo(render_diff_text(result, marking=o.load(config).config.marking))
+        typer.echo(render_diff_text(result, marking=cfg.marking))
