@@ -86,39 +86,31 @@ def screenshot(
 ) -> None:
     """Render ``html_path`` headless into a PNG of ``width`` x ``height`` CSS pixels times
     ``scale`` (the default is A4 at 150 dpi)."""
-    with tempfile.TemporaryDirectory(prefix="socprio-chromium-") as profile:
-        args = [
-            binary,
-            *FLAGS,
-            f"--user-data-dir={profile}",
-            f"--screenshot={png_path}",
-            f"--window-size={width},{height}",
-            f"--force-device-scale-factor={scale:g}",
-            html_path.resolve().as_uri(),
-        ]
-        done = subprocess.run(
-            args, capture_output=True, text=True, timeout=SCREENSHOT_TIMEOUT_S, check=False
-        )
-    if done.returncode != 0 or not png_path.is_file():
-        raise RuntimeError(f"chromium exited {done.returncode}: {done.stderr.strip()[-500:]}")
+    size = [f"--window-size={width},{height}", f"--force-device-scale-factor={scale:g}"]
+    _render(binary, html_path, png_path, [f"--screenshot={png_path}", *size])
 
 
 def print_pdf(html_path: Path, pdf_path: Path, *, binary: str) -> None:
     """Print ``html_path`` to PDF as a browser's Print would (A4 from the page's @page rule),
     without the browser's own header and footer."""
+    _render(binary, html_path, pdf_path, ["--no-pdf-header-footer", f"--print-to-pdf={pdf_path}"])
+
+
+def _render(binary: str, html_path: Path, out: Path, options: list[str]) -> None:
+    """Run headless Chromium on ``html_path`` with ``options`` in a throwaway profile; the
+    run must exit 0 and leave ``out``."""
     with tempfile.TemporaryDirectory(prefix="socprio-chromium-") as profile:
         args = [
             binary,
             *FLAGS,
             f"--user-data-dir={profile}",
-            "--no-pdf-header-footer",
-            f"--print-to-pdf={pdf_path}",
+            *options,
             html_path.resolve().as_uri(),
         ]
         done = subprocess.run(
             args, capture_output=True, text=True, timeout=SCREENSHOT_TIMEOUT_S, check=False
         )
-    if done.returncode != 0 or not pdf_path.is_file():
+    if done.returncode != 0 or not out.is_file():
         raise RuntimeError(f"chromium exited {done.returncode}: {done.stderr.strip()[-500:]}")
 
 
