@@ -5,7 +5,18 @@
 
 import os
 
-from socprio.cli import compare, configure, data, gaps, inspect, quality, rank, report, sample
+from socprio.cli import (
+    compare,
+    configure,
+    data,
+    gaps,
+    inspect,
+    quality,
+    rank,
+    report,
+    sample,
+    slate,
+)
 from socprio.cli.app import app
 
 __all__ = [
@@ -20,6 +31,7 @@ __all__ = [
     "rank",
     "report",
     "sample",
+    "slate",
 ]
 
 
