@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import typer
 
@@ -20,6 +20,11 @@ from socprio.cli.steps import (
     run_assessment,
 )
 from socprio.present.formats import OutputFormat
+
+if TYPE_CHECKING:
+    from socprio.config.models import LoadedConfig
+    from socprio.history.archive import ArchiveWeek
+    from socprio.pipeline.result import Assessment
 
 ArchiveOpt = Annotated[
     Path | None,
@@ -88,7 +93,7 @@ def rank(
 
     Every output (--output, the --archive week) is locked before the input is read and all
     are written together at the end: a run that fails writes nothing anywhere."""
-    from socprio.history.archive import ArchiveWeek, archive_ranking
+    from socprio.history.archive import ArchiveWeek
     from socprio.write.plan import OutputPlan
 
     loaded = o.load(config)
@@ -100,21 +105,20 @@ def rank(
     mode = loaded.config.output.mode
     week = plan.add(ArchiveWeek(archive, day, replace=replace, mode=mode)) if archive else None
     with plan.locked():
+        source, kept = (input, b"") if week is None else _kept_input(input)
+        previous = previous or _archived_previous(archive, day)
         a = run_assessment(
-            input,
-            loaded,
-            day=day,
-            previous=previous,
-            archive=archive,
-            draws=draws or 0,
-            seed=seed,
-            include_dormant=include_dormant,
-            encoding=encoding,
-            delimiter=delimiter,
+            source, loaded, day=day, previous=previous, archive=archive, draws=draws or 0,
+            seed=seed, include_dormant=include_dormant, encoding=encoding, delimiter=delimiter,
             quiet=quiet,
-        )
+        )  # fmt: skip
         if week is not None:
-            archive_ranking(week, a, argv=sys.argv)
+            options = _replay_options(
+                week.archive_dir, previous, include_dormant=include_dormant, draws=draws or 0,
+                seed=seed, encoding=encoding, delimiter=o.delimiter(delimiter),
+                previous_source=a.movement.source if a.movement is not None else None,
+            )  # fmt: skip
+            _archive(week, a, kept, loaded, options)
         view = a.select(force=force, crime=crime, strand=strand, top=top)
         if target is not None:
             deliver(plan, fmt, view, target, quiet=quiet)
@@ -123,3 +127,41 @@ def rank(
         deliver(plan, fmt, view, None, quiet=quiet, every_row=show_all or top is not None)
     if not quiet:
         o.stderr(ranked_line(a, include_dormant=include_dormant))
+
+
+def _replay_options(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    from socprio.history.replay import replay_options
+
+    return replay_options(*args, **kwargs)
+
+
+def _archived_previous(archive: Path | None, day: date) -> Path | None:
+    """The archive's newest run before ``day`` (what the run is compared with), if any."""
+    if archive is None or not archive.is_dir():
+        return None
+    from socprio.history.archive import previous_run
+
+    return previous_run(archive, before=day)
+
+
+def _archive(
+    week: ArchiveWeek, a: Assessment, kept: bytes, loaded: LoadedConfig, options: dict[str, Any]
+) -> None:
+    """Stage the run in its archive week, with the exact input and config bytes it ranked."""
+    from socprio.history.archive import archive_ranking
+    from socprio.history.manifest import CONFIG_NAME, INPUT_NAME
+
+    sources = {INPUT_NAME: kept, CONFIG_NAME: loaded.raw}
+    archive_ranking(week, a, argv=sys.argv, sources=sources, replay=options)
+
+
+def _kept_input(input: str) -> tuple[BinaryIO, bytes]:
+    """The input's exact bytes (kept in the archive week), as a stream named as the input."""
+    import io
+
+    from socprio.read.input import source_bytes
+
+    data, name = source_bytes(input)
+    stream = io.BytesIO(data)
+    stream.name = name
+    return stream, data

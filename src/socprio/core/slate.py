@@ -19,12 +19,13 @@ import numpy as np
 import numpy.typing as npt
 
 from socprio.config.capacity import OwnerCapacity
+from socprio.core.ranking import SCORE_DECIMALS, rounded
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 ObjArray = npt.NDArray[np.object_]
-POINT_STEPS = 100  # the objective counts score in hundredths of a point (as exported)
+POINT_STEPS = 10**SCORE_DECIMALS  # the objective counts score as printed (and ranked)
 
 
 class Decision(StrEnum):
@@ -104,12 +105,12 @@ def hard_reachable(effort: FloatArray, cap: OwnerCapacity) -> int:
 
 
 def objective(p: SlateProblem) -> FloatArray:
-    """Each group's value as an integer: score (plus continuity when held) in hundredths of a
-    point, times n + 1, plus n - its place by rank (so of equal values the better rank wins)."""
+    """Each group's value as an integer: score as printed (plus continuity when held) in steps
+    of its last decimal, times n + 1, plus n - its place by rank (equal values: better rank)."""
     n = len(p)
     place = np.empty(n, dtype=np.int64)
     place[np.lexsort((p.group_id.astype(str), p.rank))] = np.arange(n)
-    value = np.rint((p.score + p.continuity * p.adopted) * POINT_STEPS)
+    value = np.rint((rounded(p.score) + p.continuity * p.adopted) * POINT_STEPS)
     return np.asarray(value * (n + 1) + (n - place), dtype=np.float64)
 
 

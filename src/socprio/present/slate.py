@@ -12,6 +12,8 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from socprio.core.ranking import rounded
 from socprio.present.captions import caption
 from socprio.present.escape import escape_cell
@@ -73,7 +75,9 @@ def owner_data(o: OwnerLine) -> dict[str, Any]:
         "shortfall": o.shortfall,
         "best_below_the_line": o.best_below,
         "best_below_the_line_score": (
-            None if o.best_below_score is None else round(o.best_below_score, 2)
+            None
+            if o.best_below_score is None
+            else float(rounded(np.array([o.best_below_score]))[0])
         ),
     }
 
