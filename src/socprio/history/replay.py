@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from socprio.config.models import LoadedConfig
 from socprio.errors import DataError
 from socprio.history.manifest import (
     CONFIG_NAME,
@@ -104,31 +105,60 @@ def archived_run(archive_dir: Path, as_of: date) -> tuple[Path, Any, str]:
     return run_dir, manifest, sha256_hex((run_dir / MANIFEST_NAME).read_bytes())
 
 
+@dataclass(frozen=True)
+class ArchivedSources:
+    """A verified archived week's input and config, loaded as the run loaded them."""
+
+    run_dir: Path
+    manifest: Any
+    manifest_sha256: str
+    config: LoadedConfig
+    input: bytes
+    input_name: str  # the name the ranking printed
+    options: dict[str, Any]
+
+    def stream(self) -> io.BytesIO:
+        """The input as a stream named as the run named it."""
+        stream = io.BytesIO(self.input)
+        stream.name = self.input_name
+        return stream
+
+
+def archived_sources(archive_dir: Path, as_of: date) -> ArchivedSources:
+    """The verified input, config and replay options of the week ``as_of``; DataError naming
+    the place for a missing week, a changed file, or a run archived without its sources."""
+    from socprio.config.load import parse_config_bytes
+
+    run_dir, manifest, digest = archived_run(archive_dir, as_of)
+    options = manifest.get("replay")
+    if "sources" not in manifest or not isinstance(options, dict):
+        raise DataError(
+            "this run was archived before socprio kept its input and config: it cannot be replayed",
+            file=str(run_dir / MANIFEST_NAME),
+        )
+    raw_config = (run_dir / CONFIG_NAME).read_bytes()
+    cfg = parse_config_bytes(raw_config, source=str(run_dir / CONFIG_NAME))
+    loaded = LoadedConfig(cfg, str(manifest["config"]["path"]), sha256_hex(raw_config), raw_config)
+    data = (run_dir / INPUT_NAME).read_bytes()
+    if sha256_hex(data) != manifest["sources"][INPUT_NAME]["sha256"]:
+        raise DataError("changed while being read", file=str(run_dir / INPUT_NAME))
+    name = str(manifest["input"]["path"])
+    return ArchivedSources(run_dir, manifest, digest, loaded, data, name, options)
+
+
 def replay_run(archive_dir: Path, as_of: date) -> Replay:
     """Re-run the archived week ``as_of`` and compare its ranking files with the archived."""
-    from socprio.config.load import parse_config_bytes
-    from socprio.config.models import LoadedConfig
     from socprio.pipeline.assess import assess
     from socprio.present.csvout import csv_chunks
     from socprio.present.jsonout import json_chunks
     from socprio.write.plan import encode
 
-    run_dir, manifest, digest = archived_run(archive_dir, as_of)
+    week = archived_sources(archive_dir, as_of)
+    run_dir, manifest, options = week.run_dir, week.manifest, week.options
     where = str(run_dir / MANIFEST_NAME)
-    options = manifest.get("replay")
-    if "sources" not in manifest or not isinstance(options, dict):
-        raise DataError(
-            "this run was archived before socprio kept its input and config: it cannot be replayed",
-            file=where,
-        )
-    raw_config = (run_dir / CONFIG_NAME).read_bytes()
-    cfg = parse_config_bytes(raw_config, source=str(run_dir / CONFIG_NAME))
-    loaded = LoadedConfig(cfg, str(manifest["config"]["path"]), sha256_hex(raw_config), raw_config)
-    stream = io.BytesIO((run_dir / INPUT_NAME).read_bytes())
-    stream.name = str(manifest["input"]["path"])  # the name the ranking printed
     a = assess(
-        stream,
-        loaded,
+        week.stream(),
+        week.config,
         as_of=as_of,
         include_dormant=bool(options.get("include_dormant", False)),
         draws=int(options.get("draws", 0)),
@@ -143,7 +173,7 @@ def replay_run(archive_dir: Path, as_of: date) -> Replay:
     }
     recorded = {name: manifest["outputs"][name]["sha256"] for name in hashes}
     differ = tuple(name for name in hashes if hashes[name] != recorded[name])
-    return Replay(as_of, run_dir, digest, hashes, differ)
+    return Replay(as_of, run_dir, week.manifest_sha256, hashes, differ)
 
 
 def _previous(archive_dir: Path, prev: Mapping[str, Any] | None, where: str) -> Previous | None:

@@ -22,6 +22,7 @@ from socprio.errors import DataError
 if TYPE_CHECKING:
     from socprio.config.models import LoadedConfig
     from socprio.pipeline.result import Assessment
+    from socprio.read.input import Source
 
 BY_OVERRIDE = "override to Band 1"
 _BAND = re.compile(r"\d+")
@@ -124,7 +125,7 @@ def read_effort(
 
 
 def assess_slate(
-    source: str,
+    source: Source,
     config: LoadedConfig,
     *,
     as_of: date,
