@@ -118,3 +118,13 @@ def test_an_unknown_capacity_owner_is_a_config_error(tmp_path: Path) -> None:
 def test_table_format_to_a_file_is_a_usage_error(tmp_path: Path) -> None:
     code, _, _ = run("slate", str(SAMPLE), *AS_OF, "-f", "table", "-o", str(tmp_path / "x"))
     assert code == 2
+
+
+def test_the_pack_has_a_slate_section(tmp_path: Path) -> None:
+    out = tmp_path / "pack.html"
+    code, _, err = run("report", str(SAMPLE), *AS_OF, "-o", str(out), "-q")
+    assert code == 0, err
+    html = out.read_text(encoding="utf-8")
+    assert "<h2>Slate</h2>" in html and "Proposed changes" in html
+    assert html.index("<h2>Slate</h2>") < html.index("<h2>Method</h2>")
+    assert "capacity needed for OCG-" in html

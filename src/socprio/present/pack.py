@@ -28,6 +28,7 @@ from socprio.present.charts import (
 )
 from socprio.present.gaps import requirements_section
 from socprio.present.packmove import movement_section
+from socprio.present.packslate import slate_section
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -303,6 +304,7 @@ def pack_html(a: Assessment, *, top: int = 20) -> str:
         "<h2>Review flags</h2>",
         flags_section(out),
         requirements_section(a),
+        slate_section(a),
         method_section(prov, cfg),
         f'<div class="marking bottom">{marking}</div>',
     ]
