@@ -5,8 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import shlex
+import shutil
 from pathlib import Path
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -128,3 +132,37 @@ def test_the_pack_has_a_slate_section(tmp_path: Path) -> None:
     assert "<h2>Slate</h2>" in html and "Proposed changes" in html
     assert html.index("<h2>Slate</h2>") < html.index("<h2>Method</h2>")
     assert "capacity needed for OCG-" in html
+
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+SECTION = README.split("## From ranking to decision\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_readme_slate_sample_is_what_slate_prints() -> None:
+    shown = SECTION.split("<!-- slate-sample: begin -->\n", 1)[1].split("<!-- slate", 1)[0]
+    code, out, _ = run("slate", str(SAMPLE), *AS_OF, "-f", "markdown")
+    assert code == 0
+    assert out.split("\n\n")[1] + "\n" == shown
+    text = run("slate", str(SAMPLE), *AS_OF, "-f", "csv")[1]
+    rows = {r["group_id"]: r for r in csv.DictReader(io.StringIO(text))}
+    assert len(re.findall(r'`(OCG-\d+) (\w+) "([^"]+)"`', SECTION)) == 2
+    for gid, decision, reason in re.findall(r'`(OCG-\d+) (\w+) "([^"]+)"`', SECTION):
+        assert (rows[gid]["decision"], rows[gid]["reason"]) == (decision, reason)
+
+
+def test_readme_week_from_ranking_to_decision_runs_as_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "sample_data").mkdir()
+    shutil.copy(SAMPLE, tmp_path / "sample_data" / "ocgs.csv")
+    meeting = SECTION.split("```csv\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "meeting.csv").write_text(meeting, encoding="utf-8")
+    console = SECTION.split("```console\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    for step in console.split("$ ")[1:]:
+        command, _, shown = step.partition("\n")
+        argv = shlex.split(command)
+        assert argv[0] == "socprio"
+        result = runner.invoke(app, argv[1:])
+        assert result.exit_code == 0, (command, result.stderr)
+        assert re.sub(r"\b[0-9a-f]{64}\b", "<sha256>", result.stdout) == shown, command

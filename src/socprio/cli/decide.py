@@ -54,6 +54,7 @@ def decide(
     from datetime import UTC, datetime
 
     from socprio.history.decisions import Request, append_decisions, read_requests
+    from socprio.present.escape import message_text
 
     if not as_of:
         raise UsageError("--as-of is required: the archived week the decision was taken on")
@@ -76,12 +77,15 @@ def decide(
             note = entry["departs"]["note"] or (
                 "departs from the slate" if entry["departs"]["slate"] else ""
             )
-            o.stderr(
-                f"{log}: {entry['seq']}: {entry['decision']} {entry['group_id']} "
-                f"(rank {entry['group']['rank']}, {entry['group']['band']})"
-                + (f"; DEPARTS: {note}" if note else "")
+            typer.echo(
+                message_text(
+                    f"{log}: {entry['seq']}: {entry['decision']} {entry['group_id']} "
+                    f"(rank {entry['group']['rank']}, {entry['group']['band']})"
+                    + (f"; DEPARTS: {note}" if note else "")
+                )
             )
-        typer.echo(f"log head: {new[-1]['sha256']} ({new[-1]['seq']} entries)")
+        count = new[-1]["seq"]
+        typer.echo(f"log head: {new[-1]['sha256']} ({count} entr{'y' if count == 1 else 'ies'})")
 
 
 @log_app.command("verify")
