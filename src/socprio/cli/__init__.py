@@ -5,7 +5,20 @@
 
 import os
 
-from socprio.cli import compare, configure, data, gaps, inspect, quality, rank, report, sample
+from socprio.cli import (
+    compare,
+    configure,
+    data,
+    decide,
+    gaps,
+    inspect,
+    quality,
+    rank,
+    replay,
+    report,
+    sample,
+    slate,
+)
 from socprio.cli.app import app
 
 __all__ = [
@@ -13,13 +26,16 @@ __all__ = [
     "compare",
     "configure",
     "data",
+    "decide",
     "gaps",
     "inspect",
     "main",
     "quality",
     "rank",
+    "replay",
     "report",
     "sample",
+    "slate",
 ]
 
 

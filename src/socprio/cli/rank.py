@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import typer
 
@@ -19,6 +19,11 @@ from socprio.cli.steps import (
     run_assessment,
 )
 from socprio.present.formats import OutputFormat
+
+if TYPE_CHECKING:
+    from socprio.config.models import LoadedConfig
+    from socprio.history.archive import ArchiveWeek
+    from socprio.pipeline.result import Assessment
 
 ArchiveOpt = Annotated[
     Path | None,
@@ -87,7 +92,7 @@ def rank(
     """Score, band and rank the active groups for tasking (act-now groups first).
 
     Every output is locked before the input is read; a run that fails writes nothing."""
-    from socprio.history.archive import ArchiveWeek, archive_ranking
+    from socprio.history.archive import ArchiveWeek
     from socprio.write.plan import OutputPlan
 
     loaded = o.load(config)
@@ -99,22 +104,21 @@ def rank(
     mode = loaded.config.output.mode
     week = plan.add(ArchiveWeek(archive, day, replace=replace, mode=mode)) if archive else None
     with plan.locked():
+        source, kept = (input, b"") if week is None else _kept_input(input)
+        previous = previous or _archived_previous(archive, day)
+        settings: dict[str, Any] = {
+            "include_dormant": include_dormant,
+            "draws": draws or 0,
+            "seed": seed,
+            "encoding": encoding,
+            "exclude_invalid": exclude_invalid,
+        }
         a = run_assessment(
-            input,
-            loaded,
-            day=day,
-            previous=previous,
-            archive=archive,
-            draws=draws or 0,
-            seed=seed,
-            include_dormant=include_dormant,
-            encoding=encoding,
-            delimiter=delimiter,
-            quiet=quiet,
-            exclude_invalid=exclude_invalid,
-        )
+            source, loaded, day=day, previous=previous, archive=archive, delimiter=delimiter,
+            quiet=quiet, **settings,
+        )  # fmt: skip
         if week is not None:
-            archive_ranking(week, a, argv=sys.argv)
+            _archive(week, a, kept, loaded, previous, settings | {"delimiter": delimiter})
         view = a.select(force=force, crime=crime, strand=strand, top=top)
         if target is not None:
             deliver(plan, fmt, view, target, quiet=quiet)
@@ -122,3 +126,45 @@ def rank(
     if target is None:
         deliver(plan, fmt, view, None, quiet=quiet, every_row=show_all or top is not None)
     finish_run(a, quiet=quiet, include_dormant=include_dormant)
+
+
+def _archived_previous(archive: Path | None, day: date) -> Path | None:
+    """The archive's newest run before ``day`` (what the run is compared with), if any."""
+    if archive is None or not archive.is_dir():
+        return None
+    from socprio.history.archive import previous_run
+
+    return previous_run(archive, before=day)
+
+
+def _archive(
+    week: ArchiveWeek,
+    a: Assessment,
+    kept: bytes,
+    loaded: LoadedConfig,
+    previous: Path | None,
+    settings: dict[str, Any],
+) -> None:
+    """Stage the run in its archive week, with the exact input and config bytes it ranked and
+    the options that ``socprio replay`` needs to rank them again."""
+    from socprio.history.archive import archive_ranking
+    from socprio.history.manifest import CONFIG_NAME, INPUT_NAME
+    from socprio.history.replay import replay_options
+
+    settings = settings | {"delimiter": o.delimiter(settings["delimiter"])}
+    source = a.movement.source if a.movement is not None else None
+    options = replay_options(week.archive_dir, previous, previous_source=source, **settings)
+    sources = {INPUT_NAME: kept, CONFIG_NAME: loaded.raw}
+    archive_ranking(week, a, argv=sys.argv, sources=sources, replay=options)
+
+
+def _kept_input(input: str) -> tuple[BinaryIO, bytes]:
+    """The input's exact bytes (kept in the archive week), as a stream named as the input."""
+    import io
+
+    from socprio.read.input import source_bytes
+
+    data, name = source_bytes(input)
+    stream = io.BytesIO(data)
+    stream.name = name
+    return stream, data

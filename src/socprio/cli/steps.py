@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from socprio.config.models import LoadedConfig
     from socprio.pipeline.result import Assessment
     from socprio.present.export import ExportOptions
+    from socprio.read.input import Source
     from socprio.write.plan import FileOutput, OutputPlan
 
 
@@ -32,7 +33,7 @@ def choose_format(fmt: OutputFormat | None, output: Path | None) -> OutputFormat
 
 
 def run_assessment(
-    input: str,
+    input: Source,
     loaded: LoadedConfig,
     *,
     day: date,

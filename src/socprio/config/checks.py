@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 
+from socprio.config.capacity import capacity_problems
 from socprio.config.models import (
     ADMIN_COLUMNS,
     GRADES,
@@ -31,6 +32,7 @@ def config_problems(cfg: Config) -> list[tuple[Loc, str]]:
         *_band_problems(cfg),
         *_override_problems(cfg),
         *_record_problems(cfg),
+        *capacity_problems(cfg.capacity, cfg.record.forces),
     ]
     return problems or _weight_problems(cfg)  # weights normalise only once groups are sound
 

@@ -110,4 +110,4 @@ def load_config(path: Path | None) -> LoadedConfig:
                 f"cannot read config: {os.strerror(exc.errno or 0)}", file=source
             ) from None
     cfg = parse_config_bytes(raw, source=source)
-    return LoadedConfig(config=cfg, path=source, sha256=hashlib.sha256(raw).hexdigest())
+    return LoadedConfig(config=cfg, path=source, sha256=hashlib.sha256(raw).hexdigest(), raw=raw)

@@ -6,12 +6,14 @@ Cross-field checks are in ``config.checks``; reading and locating problems in ``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+
+from socprio.config.capacity import Capacity
 
 Loc = tuple[str | int, ...]
 # Documented ranges (config/scoring.yaml says the same): every number is finite and bounded,
@@ -229,6 +231,7 @@ class Config(_Model):
     stability: StabilitySettings = StabilitySettings()
     output: OutputSettings = OutputSettings()
     movement: MovementSettings = MovementSettings()
+    capacity: Capacity = Capacity()
 
     def policy(self, name: str) -> UnknownPolicy:
         """The unknown policy of factor ``name``."""
@@ -314,6 +317,7 @@ class LoadedConfig:
     config: Config
     path: str  # as given, or "<built-in default>"
     sha256: str
+    raw: bytes = field(default=b"", repr=False, compare=False)  # the exact bytes read
 
     @property
     def short_sha(self) -> str:

@@ -26,9 +26,12 @@ from typing import TYPE_CHECKING, Any
 
 from socprio.errors import NoInputError, OutputError
 from socprio.history.manifest import (
+    CONFIG_NAME,
     CSV_NAME,
+    INPUT_NAME,
     JSON_NAME,
     MANIFEST_NAME,
+    SOURCE_NAMES,
     build_manifest,
     manifest_bytes,
     output_hashes,
@@ -142,8 +145,13 @@ class ArchiveWeek:
         self.replaces = {"manifest_sha256": digest}
 
     def write(self, name: str, chunks: Iterable[bytes]) -> str:
-        """Write ``name`` (ranking.csv or ranking.json) into the new run; return its SHA-256."""
-        if name not in (CSV_NAME, JSON_NAME) or name in self._hashes or self._finished:
+        """Write ``name`` (ranking.csv, ranking.json, input.csv or config.yaml) into the new
+        run; return its SHA-256."""
+        if (
+            name not in (CSV_NAME, JSON_NAME, *SOURCE_NAMES)
+            or name in self._hashes
+            or self._finished
+        ):
             raise ValueError(f"cannot stage {name} now")
         self._hashes[name] = write_new(self._build_dir() / name, chunks, self.mode)
         return self._hashes[name]
@@ -153,7 +161,8 @@ class ArchiveWeek:
         if manifest.get("as_of") != self.as_of.isoformat():
             raise ValueError("manifest as_of does not match the run's as_of")
         recorded = {k: v.get("sha256") for k, v in dict(manifest.get("outputs", {})).items()}
-        if recorded != self._hashes or set(recorded) != {CSV_NAME, JSON_NAME}:
+        sources = {k: v.get("sha256") for k, v in dict(manifest.get("sources", {})).items()}
+        if recorded | sources != self._hashes or set(recorded) != {CSV_NAME, JSON_NAME}:
             raise ValueError("manifest output hashes do not match the bytes being written")
         full = dict(manifest) | ({"replaces": self.replaces} if self.replaces else {})
         build = self._build_dir()
@@ -293,8 +302,14 @@ def archive_ranking(
     argv: Sequence[str],
     replace: bool = False,
     now: datetime | None = None,
+    sources: Mapping[str, bytes] | None = None,
+    replay: Mapping[str, Any] | None = None,
 ) -> Path:
     """Render the whole assessment as CSV and JSON and archive it with its manifest.
+
+    ``sources`` (``input.csv`` and ``config.yaml``: the exact bytes ranked, which must have
+    the SHA-256 the provenance records) are kept beside the ranking, listed in the manifest
+    with ``replay`` (the options ``socprio replay`` re-runs the week with).
 
     ``target`` is an ``ArchiveWeek`` declared on the caller's ``OutputPlan`` (staged here,
     published by ``plan.commit()``), or an archive directory (then a plan of its own is
@@ -305,7 +320,7 @@ def archive_ranking(
         mode = a.config.output.mode
         week = plan.add(ArchiveWeek(target, a.provenance.as_of, replace=replace, mode=mode))
         with plan.locked():
-            archive_ranking(week, a, argv=argv, now=now)
+            archive_ranking(week, a, argv=argv, now=now, sources=sources, replay=replay)
             plan.commit()
         return week.entry
     from socprio.present.csvout import csv_chunks
@@ -313,11 +328,27 @@ def archive_ranking(
 
     csv_sha = target.write(CSV_NAME, encode(csv_chunks(a), bom=True))
     json_sha = target.write(JSON_NAME, encode(json_chunks(a)))
+    source_hashes = _write_sources(target, a, sources) if sources is not None else None
     manifest = build_manifest(
         provenance_meta=a.provenance.meta(),
         output_hashes={CSV_NAME: csv_sha, JSON_NAME: json_sha},
         argv=list(argv),
         now=now or datetime.now(UTC),
+        source_hashes=source_hashes,
+        replay=replay,
     )
     target.finish(manifest)
     return target.entry
+
+
+def _write_sources(
+    target: ArchiveWeek, a: Assessment, sources: Mapping[str, bytes]
+) -> dict[str, str]:
+    """Write the exact input and config bytes; each must be what the run ranked."""
+    expected = {INPUT_NAME: a.provenance.input_sha256, CONFIG_NAME: a.provenance.config.sha256}
+    if set(sources) != set(expected):
+        raise ValueError(f"sources must be exactly {INPUT_NAME} and {CONFIG_NAME}")
+    hashes = {name: target.write(name, [sources[name]]) for name in SOURCE_NAMES}
+    if hashes != expected:
+        raise ValueError("the archived input or config is not what the run ranked")
+    return hashes

@@ -25,6 +25,9 @@ from socprio.history.jsonread import loads_capped
 CSV_NAME = "ranking.csv"
 JSON_NAME = "ranking.json"
 MANIFEST_NAME = "manifest.json"
+INPUT_NAME = "input.csv"  # the exact input bytes the run ranked
+CONFIG_NAME = "config.yaml"  # the exact config bytes it ranked them with
+SOURCE_NAMES = (INPUT_NAME, CONFIG_NAME)
 MANIFEST_VERSION = 1
 MANIFEST_MAX_BYTES = 1 << 20
 PACKAGES = ("socprio", "typer", "pydantic", "pyyaml", "rich", "pandas", "numpy")
@@ -66,8 +69,13 @@ def build_manifest(
     output_hashes: Mapping[str, str],
     argv: Sequence[str],
     now: datetime,
+    source_hashes: Mapping[str, str] | None = None,
+    replay: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The audit record of one run, from ``Provenance.meta()`` and the output hashes.
+
+    ``source_hashes`` (of the archived input.csv and config.yaml) are listed under
+    ``sources``; ``replay`` records the options ``socprio replay`` needs to re-run the week.
 
     ``provenance_meta["counts"]`` must hold read, ranked, rejected and skipped (or
     blank_skipped); every other count is kept too. ``now`` must be timezone-aware. Raises
@@ -83,6 +91,8 @@ def build_manifest(
         raise ValueError(f"provenance counts lack {', '.join(missing)}")
     if set(output_hashes) != {CSV_NAME, JSON_NAME}:
         raise ValueError(f"output_hashes must name exactly {CSV_NAME} and {JSON_NAME}")
+    if source_hashes is not None and set(source_hashes) != set(SOURCE_NAMES):
+        raise ValueError(f"source_hashes must name exactly {INPUT_NAME} and {CONFIG_NAME}")
     config = provenance_meta["config"]
     source = provenance_meta["input"]
     return {
@@ -103,7 +113,18 @@ def build_manifest(
         },
         "packages": package_versions(),
         "outputs": {name: {"sha256": digest} for name, digest in sorted(output_hashes.items())},
-    }
+    } | _sources_block(source_hashes, replay)
+
+
+def _sources_block(
+    source_hashes: Mapping[str, str] | None, replay: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if source_hashes is not None:
+        out["sources"] = {n: {"sha256": d} for n, d in sorted(source_hashes.items())}
+    if replay is not None:
+        out["replay"] = dict(replay)
+    return out
 
 
 def manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
@@ -133,7 +154,7 @@ def verified_run(run_dir: Path, *, read: str | None = None) -> tuple[bytes | Non
     if len(raw) > MANIFEST_MAX_BYTES:
         raise DataError("archive manifest is too large", file=str(manifest))
     doc = loads_capped(raw, source=str(manifest))
-    outputs = _outputs(doc, manifest)
+    outputs = _outputs(doc, manifest) | _sources(doc, manifest)
     if read is not None and read not in outputs:
         raise DataError(f"not listed in {MANIFEST_NAME}", file=str(run_dir / read))
     wanted: bytes | None = None
@@ -160,6 +181,22 @@ def _outputs(doc: Any, manifest: Path) -> dict[str, str]:
         digest = entry.get("sha256") if isinstance(entry, dict) else None
         if not isinstance(digest, str):
             raise DataError(f"outputs.{name}.sha256 is missing", file=str(manifest))
+        found[name] = digest
+    return found
+
+
+def _sources(doc: Any, manifest: Path) -> dict[str, str]:
+    """``{file name: sha256}`` of the archived input and config (none in older runs)."""
+    sources = doc.get("sources") if isinstance(doc, dict) else None
+    if sources is None:
+        return {}
+    if not isinstance(sources, dict) or set(sources) != set(SOURCE_NAMES):
+        raise DataError(f"'sources' must name {INPUT_NAME} and {CONFIG_NAME}", file=str(manifest))
+    found: dict[str, str] = {}
+    for name, entry in sources.items():
+        digest = entry.get("sha256") if isinstance(entry, dict) else None
+        if not isinstance(digest, str):
+            raise DataError(f"sources.{name}.sha256 is missing", file=str(manifest))
         found[name] = digest
     return found
 

@@ -37,6 +37,7 @@ from socprio.present.packbrief import (
     top_section,
 )
 from socprio.present.packmove import movement_section
+from socprio.present.packslate import slate_section
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -332,6 +333,7 @@ def pack_html(a: Assessment, *, top: int = 20) -> str:
         "<h2>Groups to review, by flag</h2>",
         flags_section(out),
         requirements_section(a),
+        slate_section(a),
         method_section(prov, cfg),
         "</section>",
         f'<div class="marking bottom">{marking}</div>',

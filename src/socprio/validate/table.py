@@ -113,7 +113,9 @@ def map_header(
     taken: dict[str, int] = {}
     for pos, cell in enumerate(header, start=1):
         name = aliases.get(_norm(cell)) or expected.get(_norm(cell))
-        if name is None:
+        if name is None and _norm(cell) == (cfg.capacity.effort_column or "\0"):
+            pass  # read by ``socprio slate`` only, never scored
+        elif name is None:
             hint = difflib.get_close_matches(_norm(cell), list(expected), n=1)
             tip = f"; did you mean '{expected[hint[0]]}'?" if hint else ""
             ignore = cfg.columns.unknown == "ignore"
