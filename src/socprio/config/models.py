@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
+from socprio.config.ledger import LedgerSettings
+
 Loc = tuple[str | int, ...]
 # Documented ranges (config/scoring.yaml says the same): every number is finite and bounded,
 # so normalised weights can neither overflow nor underflow to 0 and no count overflows numpy.
@@ -229,6 +231,7 @@ class Config(_Model):
     stability: StabilitySettings = StabilitySettings()
     output: OutputSettings = OutputSettings()
     movement: MovementSettings = MovementSettings()
+    ledger: LedgerSettings = LedgerSettings()
 
     def policy(self, name: str) -> UnknownPolicy:
         """The unknown policy of factor ``name``."""
