@@ -5,7 +5,18 @@
 
 import os
 
-from socprio.cli import compare, configure, data, gaps, inspect, quality, rank, report, sample
+from socprio.cli import (
+    compare,
+    configure,
+    data,
+    gaps,
+    inspect,
+    outcomes,
+    quality,
+    rank,
+    report,
+    sample,
+)
 from socprio.cli.app import app
 
 __all__ = [
@@ -16,6 +27,7 @@ __all__ = [
     "gaps",
     "inspect",
     "main",
+    "outcomes",
     "quality",
     "rank",
     "report",

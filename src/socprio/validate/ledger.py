@@ -91,7 +91,7 @@ def validate_ledger(table: CsvTable, cfg: Config, *, show_values: bool = False) 
             src,
             int(lines[i]),
             column,
-            _value(raw, column, i, show_values),
+            _value(raw, column, int(i), show_values),
         )
         for column, kind, message, bad in failures
         for i in np.flatnonzero(bad)
@@ -175,7 +175,7 @@ def _value(raw: pd.DataFrame, column: str, i: int, show: bool) -> str | None:
 def cross_check(
     ledger: Ledger,
     *,
-    known_ids: Sequence[str],
+    known_ids: Sequence[str] | npt.NDArray[np.str_],
     as_of: date,
     last_dates: pd.Series | None = None,
     show_values: bool = False,
@@ -187,6 +187,10 @@ def cross_check(
     lines = f["line"].to_numpy()
     unknown = ~f["group_id"].isin(pd.Index(known_ids)).to_numpy()
     later = (f["date"] > pd.Timestamp(as_of)).to_numpy()
+    shown = {
+        "group_id": f["group_id"].to_numpy(dtype=str),
+        "date": f["date"].dt.strftime("%Y-%m-%d").to_numpy(dtype=str),
+    }
     found: list[Issue] = []
     for column, kind, message, bad in (
         ("group_id", "unknown_group", "group id is in no archived run", unknown),
@@ -200,9 +204,7 @@ def cross_check(
                 src,
                 int(lines[i]),
                 column,
-                str(f[column].iat[i].date() if column == "date" else f[column].iat[i])
-                if show_values
-                else None,
+                str(shown[column][i]) if show_values else None,
             )
             for i in np.flatnonzero(bad)
         ]
@@ -216,7 +218,8 @@ def cross_check(
 
 def _disagreeing(f: pd.DataFrame, last_dates: pd.Series, src: str) -> list[Issue]:
     """A warning at each group's latest ledger line when the record's date differs."""
-    latest = f.sort_values(["date", "line"]).drop_duplicates("group_id", keep="last")
+    counted = f[f["verification"] != "rejected"]  # a rejected claim is no disruption
+    latest = counted.sort_values(["date", "line"]).drop_duplicates("group_id", keep="last")
     recorded = pd.to_datetime(
         latest["group_id"].map(last_dates), format="%Y-%m-%d", errors="coerce"
     )
