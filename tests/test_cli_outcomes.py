@@ -134,3 +134,27 @@ def test_a_changed_archived_ranking_is_refused(hist: Path, tmp_path: Path) -> No
 def test_sample_weeks_needs_archive() -> None:
     code, _, err = run("sample", "--weeks", "3")
     assert code == 2 and "--weeks and --archive go together" in err
+
+
+def test_the_pack_gains_an_outcomes_section_with_the_ledger(hist: Path, tmp_path: Path) -> None:
+    from datetime import date
+
+    from socprio.config.load import load_config
+    from socprio.sample.generate import generate_csv
+
+    records = tmp_path / "ocgs.csv"
+    text = "".join(
+        generate_csv(load_config(None).config, groups=40, seed=1, as_of=date(2026, 11, 23))
+    )
+    records.write_text(text, encoding="utf-8")
+    pack = tmp_path / "pack.html"
+    base = ["report", str(records), "--as-of", "2026-11-23", "-o", str(pack), "-q"]
+    code, _, err = run(*base, "--disruptions", str(hist / "disruptions.csv"))
+    assert code == 2 and "--disruptions needs --archive" in err and not pack.exists()
+    with_ledger = [*base, "--archive", str(hist), "--disruptions", str(hist / "disruptions.csv")]
+    code, _, err = run(*with_ledger)
+    assert code == 0, err
+    html = pack.read_text(encoding="utf-8")
+    assert "Outcomes: did disruption work?" in html and 'aria-label="Band 1 harm' in html
+    assert run(*base)[0] == 0
+    assert "Outcomes: did disruption work?" not in pack.read_text(encoding="utf-8")

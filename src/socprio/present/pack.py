@@ -28,11 +28,13 @@ from socprio.present.charts import (
 )
 from socprio.present.gaps import requirements_section
 from socprio.present.packmove import movement_section
+from socprio.present.packoutcomes import outcomes_section
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from socprio.config.models import Config
+    from socprio.history.outcomes import OutcomeReport
     from socprio.pipeline.result import Assessment, Provenance
 
 BAND_CLASSES = {1: "b1", 2: "b2", 3: "b3"}
@@ -272,7 +274,7 @@ def method_section(prov: Provenance, cfg: Config) -> str:
     )
 
 
-def pack_html(a: Assessment, *, top: int = 20) -> str:
+def pack_html(a: Assessment, *, top: int = 20, outcomes: OutcomeReport | None = None) -> str:
     """The tasking pack of an assessment (every ranked group, in rank order) as one HTML page."""
     prov, cfg, summary, movement = a.provenance, a.config, a.summary(), a.movement
     out = rounded_frame(a.table)
@@ -303,6 +305,7 @@ def pack_html(a: Assessment, *, top: int = 20) -> str:
         "<h2>Review flags</h2>",
         flags_section(out),
         requirements_section(a),
+        outcomes_section(outcomes) if outcomes is not None else "",
         method_section(prov, cfg),
         f'<div class="marking bottom">{marking}</div>',
     ]
