@@ -11,8 +11,8 @@ import pytest
 
 from socprio.config.ledger import LedgerSettings
 from socprio.config.models import LoadedConfig
-from socprio.core.outcomes import outcomes
 from socprio.history.outcomes import OutcomeReport, load_outcomes
+from socprio.history.outcometable import outcomes
 from socprio.sample.history import History, write_history
 
 AS_OF = date(2026, 11, 23)

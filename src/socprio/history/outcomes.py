@@ -12,7 +12,7 @@ from pathlib import Path
 
 from socprio import __version__
 from socprio.config.models import LoadedConfig
-from socprio.core.outcomes import Outcomes, outcomes
+from socprio.history.outcometable import Outcomes, outcomes
 from socprio.history.panel import Panel, load_panel
 from socprio.read.input import read_input
 from socprio.validate.ledger import Ledger, LedgerRejected, cross_check, validate_ledger

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from socprio.config.ledger import LEDGER_COLUMNS
@@ -54,7 +55,7 @@ def write_history(
     text = "".join(generate_csv(loaded.config, groups=groups, seed=seed, as_of=days[0]))
     base = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     rng = np.random.default_rng([seed, weeks, 14])
-    plan = _plan(base, rng, days)
+    plan = _plan(base, rng, days, loaded.config.record.disruption_types)
     for k, day in enumerate(days):
         week = _week(base, plan, k, rng)
         data = week.to_csv(index=False, lineterminator="\n").encode()
@@ -78,7 +79,9 @@ def write_history(
     return History(days, ledger, truth["fall"], truth["regrowth"], truth["unsupported"])
 
 
-def _plan(base: pd.DataFrame, rng: np.random.Generator, days: tuple[date, ...]) -> dict[str, Any]:
+def _plan(
+    base: pd.DataFrame, rng: np.random.Generator, days: tuple[date, ...], tactics: tuple[str, ...]
+) -> dict[str, Any]:
     """Choose the disrupted groups, their dates, claims and planted effects."""
     active = np.flatnonzero((base["status"] == "active").to_numpy())
     last = max(0, len(days) - 1 - TRAIL)  # the latest week a planted disruption may follow
@@ -104,21 +107,7 @@ def _plan(base: pd.DataFrame, rng: np.random.Generator, days: tuple[date, ...]) 
         days[s] - timedelta(days=int(o)) if b else d
         for d, s, o, b in zip(day, spread, offset, background, strict=True)
     ]
-    grade = np.where(
-        np.isin(plant, ("fall", "regrowth")),
-        rng.choice(["major", "moderate"], len(chosen), p=[0.7, 0.3]),
-        np.where(
-            np.isin(plant, ("unsupported", "rejected")),
-            rng.choice(["major", "moderate"], len(chosen)),
-            rng.choice(["minor", "none", "negative"], len(chosen), p=[0.6, 0.3, 0.1]),
-        ),
-    )
-    verification = np.where(
-        np.isin(plant, ("fall", "regrowth")),
-        "verified",
-        np.where(plant == "rejected", "rejected", rng.choice(["pending", "verified"], len(chosen))),
-    )
-    tactics = ("arrest", "charge", "seizure", "asset_recovery", "civil_order", "safeguarding")
+    grade, verification = _claims(plant, rng)
     ledger = (
         pd.DataFrame(
             {
@@ -148,6 +137,28 @@ def _plan(base: pd.DataFrame, rng: np.random.Generator, days: tuple[date, ...]) 
         ledger.plant == "background", "Routine activity", "Synthetic planted effect"
     )
     return {"ledger": ledger, "days": days}
+
+
+def _claims(
+    plant: npt.NDArray[np.str_], rng: np.random.Generator
+) -> tuple[npt.NDArray[np.str_], npt.NDArray[np.str_]]:
+    """The claimed grade and verification of each planted kind of disruption."""
+    n = len(plant)
+    grade = np.where(
+        np.isin(plant, ("fall", "regrowth")),
+        rng.choice(["major", "moderate"], n, p=[0.7, 0.3]),
+        np.where(
+            np.isin(plant, ("unsupported", "rejected")),
+            rng.choice(["major", "moderate"], n),
+            rng.choice(["minor", "none", "negative"], n, p=[0.6, 0.3, 0.1]),
+        ),
+    )
+    verification = np.where(
+        np.isin(plant, ("fall", "regrowth")),
+        "verified",
+        np.where(plant == "rejected", "rejected", rng.choice(["pending", "verified"], n)),
+    )
+    return grade, verification
 
 
 def _week(

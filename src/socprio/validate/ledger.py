@@ -144,6 +144,18 @@ def _checked(raw: pd.DataFrame, cfg: Config) -> tuple[pd.DataFrame, list[Failure
         )
         for c, values in allowed.items()
     ]
+    failures += _row_rules(text, codes, empty)
+    frame = pd.DataFrame(
+        {**{c: text[c] for c in LEDGER_COLUMNS}, **codes, "date": day, "notes": raw["notes"]}
+    )
+    return frame, failures
+
+
+def _row_rules(
+    text: dict[str, pd.Series], codes: dict[str, pd.Series], empty: dict[str, BoolArray]
+) -> list[Failure]:
+    """Rules across cells: evidence for a verified claim; one line per group, date and tactic."""
+    failures: list[Failure] = []
     verified = (codes["verification"] == "verified").to_numpy()
     failures.append(
         (
@@ -162,10 +174,7 @@ def _checked(raw: pd.DataFrame, cfg: Config) -> tuple[pd.DataFrame, list[Failure
             key.duplicated(keep="first").to_numpy() & ~empty["group_id"],
         )
     )
-    frame = pd.DataFrame(
-        {**{c: text[c] for c in LEDGER_COLUMNS}, **codes, "date": day, "notes": raw["notes"]}
-    )
-    return frame, failures
+    return failures
 
 
 def _value(raw: pd.DataFrame, column: str, i: int, show: bool) -> str | None:
