@@ -187,7 +187,9 @@ def outcomes_table(report: OutcomeReport, *, width: int = 100) -> str:
         f"{len(report.panel.runs)} runs; UNSUPPORTED {t['unsupported']}, REGROWTH "
         f"{t['regrowth']}, UNVERIFIED {t['unverified']}; harm removed {t['harm_removed']:.2f}",
         "",
-        _text_table(report.outcomes.summaries["claimed_grade"], width),
+        _text_table(
+            report.outcomes.summaries["claimed_grade"].rename(columns={"value": "grade"}), width
+        ),
         "",
     ]
     rows = report.outcomes.rows
