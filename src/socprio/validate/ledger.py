@@ -61,7 +61,13 @@ class LedgerRejected(DataError):
             "nothing was written",
             file=ledger.source,
         )
-        self.report = issues_text(ledger.validated(), max_shown=50, errors_only=False)
+        listed = issues_text(ledger.validated(), max_shown=50).splitlines()[:-2]  # no counts
+        read = len(ledger.frame)
+        listed.append(
+            f"{read} disruption line(s) read: {max(0, read - rows)} valid, {rows} rejected, "
+            f"{ledger.blank} blank skipped"
+        )
+        self.report = "\n".join(listed)
 
 
 def validate_ledger(table: CsvTable, cfg: Config, *, show_values: bool = False) -> Ledger:
