@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from socprio.cli.app import app
@@ -40,3 +41,18 @@ def test_every_exit_code_is_in_the_readme_table_and_the_help() -> None:
     help_text = " ".join(CliRunner().invoke(app, ["--help"]).stdout.split())
     for code in listed:
         assert f"{code} " in help_text.split("Exit codes:", 1)[1]
+
+
+def test_did_disruption_work_runs_as_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    start = README.index("## Did disruption work?")
+    blocks = re.findall(r"```(sh|text)\n(.*?)```", README[start:], re.DOTALL)[:2]
+    commands = blocks[0][1].strip().splitlines()
+    assert commands == [
+        "socprio sample --weeks 12 --archive hist",
+        "socprio outcomes --archive hist --disruptions hist/disruptions.csv",
+    ]
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    results = [runner.invoke(app, command.split()[1:]) for command in commands]
+    assert [r.exit_code for r in results] == [0, 0]
+    assert results[1].stdout.splitlines()[0] == blocks[1][1].strip()

@@ -11,6 +11,7 @@ import typer
 from socprio.cli import options as o
 from socprio.cli.app import app
 from socprio.cli.steps import finish_run, run_assessment
+from socprio.errors import UsageError
 from socprio.present.formats import OutputFormat
 
 
@@ -26,6 +27,10 @@ def report(
         typer.Option(
             "--archive", help="Read the weekly archive for movement (nothing is written to it)."
         ),
+    ] = None,
+    disruptions: Annotated[
+        Path | None,
+        typer.Option("--disruptions", help="With --archive: add the Outcomes section."),
     ] = None,
     previous: o.PreviousOpt = None,
     draws: o.DrawsOpt = None,
@@ -58,6 +63,14 @@ def report(
             quiet=quiet,
             exclude_invalid=exclude_invalid,
         )
-        plan.stage(target, export(OutputFormat.HTML, a, ExportOptions(chart_top=top)))
+        found = None
+        if disruptions is not None:
+            from socprio.history.outcomes import load_outcomes
+
+            if archive is None:
+                raise UsageError("--disruptions needs --archive (the runs it is joined to)")
+            found = load_outcomes(archive, disruptions, loaded)
+        opts = ExportOptions(chart_top=top, outcomes=found)
+        plan.stage(target, export(OutputFormat.HTML, a, opts))
         plan.commit()
     finish_run(a, quiet=quiet, include_dormant=include_dormant)

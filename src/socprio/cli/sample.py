@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from socprio.cli import options as o
 from socprio.cli.app import app
+
+if TYPE_CHECKING:
+    from socprio.config.models import LoadedConfig
 
 OutputOpt = Annotated[
     Path | None,
@@ -47,6 +50,19 @@ def sample(
     output: OutputOpt = None,
     bias: BiasOpt = None,
     config: o.ConfigOpt = None,
+    weeks: Annotated[
+        int | None,
+        typer.Option(
+            "--weeks",
+            min=1,
+            max=520,
+            help="Write this many weekly archived runs (needs --archive).",
+        ),
+    ] = None,
+    archive: Annotated[
+        Path | None,
+        typer.Option("--archive", help="With --weeks: the archive directory to fill."),
+    ] = None,
 ) -> None:
     """Generate a synthetic dataset (invented codenames only) from the config.
 
@@ -66,6 +82,9 @@ def sample(
     from socprio.write.output import write_output
 
     cfg = o.load(config)
+    if weeks is not None or archive is not None:
+        _history(cfg, weeks, archive, groups, seed, as_of, output)
+        return
     chunks = generate_csv(
         cfg.config,
         groups=SAMPLE_GROUPS if groups is None else groups,
@@ -77,3 +96,30 @@ def sample(
         write_stream(chunks, sys.stdout)
     else:
         write_output(output, chunks, mode=SAMPLE_FILE_MODE)
+
+
+def _history(
+    cfg: LoadedConfig,
+    weeks: int | None,
+    archive: Path | None,
+    groups: int | None,
+    seed: int | None,
+    as_of: str | None,
+    output: Path | None,
+) -> None:
+    """``--weeks N --archive DIR``: N weekly runs ending at the as-of date, and the ledger."""
+    from socprio.errors import UsageError
+    from socprio.sample.generate import SAMPLE_AS_OF, SAMPLE_GROUPS, SAMPLE_SEED
+    from socprio.sample.history import write_history
+
+    if weeks is None or archive is None or output is not None:
+        raise UsageError("--weeks and --archive go together (and without --output)")
+    done = write_history(
+        cfg,
+        archive,
+        weeks=weeks,
+        groups=SAMPLE_GROUPS if groups is None else groups,
+        seed=SAMPLE_SEED if seed is None else seed,
+        as_of=o.parse_as_of(as_of, SAMPLE_AS_OF),
+    )
+    o.stderr(f"{archive}: {len(done.runs)} weekly runs and {done.ledger.name} (synthetic)")

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from socprio.config.capacity import Capacity
+from socprio.config.ledger import LedgerSettings
 
 Loc = tuple[str | int, ...]
 # Documented ranges (config/scoring.yaml says the same): every number is finite and bounded,
@@ -232,6 +233,7 @@ class Config(_Model):
     output: OutputSettings = OutputSettings()
     movement: MovementSettings = MovementSettings()
     capacity: Capacity = Capacity()
+    ledger: LedgerSettings = LedgerSettings()
 
     def policy(self, name: str) -> UnknownPolicy:
         """The unknown policy of factor ``name``."""

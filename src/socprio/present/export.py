@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, assert_never
 from socprio.present.formats import OutputFormat
 
 if TYPE_CHECKING:
+    from socprio.history.outcomes import OutcomeReport
     from socprio.pipeline.result import Assessment
 
 Exported = str | bytes | Iterator[str]
@@ -28,6 +29,7 @@ class ExportOptions:
     chart_top: int = 20
     no_color: bool = False  # a terminal that asked for no colours (NO_COLOR): bold only
     limit: int | None = None  # the terminal table's rows (act-now groups always shown)
+    outcomes: OutcomeReport | None = None  # the pack's Outcomes section (archive + ledger)
 
 
 def export(fmt: OutputFormat, a: Assessment, options: ExportOptions | None = None) -> Exported:
@@ -58,7 +60,7 @@ def export(fmt: OutputFormat, a: Assessment, options: ExportOptions | None = Non
     if fmt is OutputFormat.HTML:
         from socprio.present.pack import pack_html
 
-        return pack_html(a, top=opts.chart_top)
+        return pack_html(a, top=opts.chart_top, outcomes=opts.outcomes)
     assert_never(fmt)
 
 

@@ -37,12 +37,14 @@ from socprio.present.packbrief import (
     top_section,
 )
 from socprio.present.packmove import movement_section
+from socprio.present.packoutcomes import outcomes_section
 from socprio.present.packslate import slate_section
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from socprio.config.models import Config
+    from socprio.history.outcomes import OutcomeReport
     from socprio.pipeline.result import Assessment, Provenance
 
 PACK_FLAGS = (  # the flags the pack lists group by group (OVERRIDE shows as ^ on the band)
@@ -291,26 +293,30 @@ def _partial_banner(prov: Provenance) -> str:
     return f'<p class="partial" role="alert">{esc(note)}</p>' if note else ""
 
 
-def pack_html(a: Assessment, *, top: int = 20) -> str:
+def _charts(out: pd.DataFrame, head: pd.DataFrame, cfg: Config) -> str:
+    """The appendix's charts and detail table of the top groups (or a line saying none)."""
+    if not len(out):
+        return '<p class="none">No groups were ranked.</p>'
+    return (
+        f"<figure>{top_chart(head, cfg)}</figure>"
+        + f"<h2>Top {len(head)} in detail: score range and points by factor group</h2>"
+        + _top_table(head, cfg)
+        + "<h2>Bands by lead force and principal crime</h2>"
+        + '<div class="pair">'
+        + f"<figure>{band_chart(out, 'lead_force', 'Lead force')}</figure>"
+        + f"<figure>{band_chart(out, 'principal_crime', 'Principal crime')}</figure>"
+        + "</div>"
+    )
+
+
+def pack_html(a: Assessment, *, top: int = 20, outcomes: OutcomeReport | None = None) -> str:
     """The tasking pack of an assessment (every ranked group, in rank order) as one HTML page."""
     prov, cfg, summary, movement = a.provenance, a.config, a.summary(), a.movement
     out = rounded_frame(a.table)
     head = out.head(top)
     marking = esc(cfg.marking)
     as_of = prov.as_of.isoformat()
-    if len(out):
-        charts = (
-            f"<figure>{top_chart(head, cfg)}</figure>"
-            + f"<h2>Top {len(head)} in detail: score range and points by factor group</h2>"
-            + _top_table(head, cfg)
-            + "<h2>Bands by lead force and principal crime</h2>"
-            + '<div class="pair">'
-            + f"<figure>{band_chart(out, 'lead_force', 'Lead force')}</figure>"
-            + f"<figure>{band_chart(out, 'principal_crime', 'Principal crime')}</figure>"
-            + "</div>"
-        )
-    else:
-        charts = '<p class="none">No groups were ranked.</p>'
+    charts = _charts(out, head, cfg)
     body = [
         f'<div class="marking top">{marking}</div>',
         '<section class="brief">',
@@ -334,6 +340,7 @@ def pack_html(a: Assessment, *, top: int = 20) -> str:
         flags_section(out),
         requirements_section(a),
         slate_section(a),
+        outcomes_section(outcomes) if outcomes is not None else "",
         method_section(prov, cfg),
         "</section>",
         f'<div class="marking bottom">{marking}</div>',
