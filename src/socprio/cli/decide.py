@@ -32,9 +32,10 @@ def decide(
     decision: Annotated[
         str | None, typer.Argument(help="adopt, keep, defer, decline or release.")
     ] = None,
-    log: LogOpt = Path("decisions.jsonl"),
-    archive: ArchiveOpt = Path("archive"),
-    as_of: AsOfOpt = "",
+    *,
+    log: LogOpt,
+    archive: ArchiveOpt,
+    as_of: AsOfOpt,
     by: Annotated[str | None, typer.Option("--by", help="Who took the decision.")] = None,
     rationale: Annotated[str | None, typer.Option("--rationale", help="Why.")] = None,
     dissent: Annotated[str | None, typer.Option("--dissent", help="Any dissent.")] = None,
@@ -56,8 +57,6 @@ def decide(
     from socprio.history.decisions import Request, append_decisions, read_requests
     from socprio.present.escape import message_text
 
-    if not as_of:
-        raise UsageError("--as-of is required: the archived week the decision was taken on")
     day = o.parse_as_of(as_of, date.today())
     if from_csv is not None:
         if group_id is not None or decision is not None or by or rationale or dissent:

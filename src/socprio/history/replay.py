@@ -135,7 +135,8 @@ def archived_sources(archive_dir: Path, as_of: date) -> ArchivedSources:
     options = manifest.get("replay")
     if "sources" not in manifest or not isinstance(options, dict):
         raise DataError(
-            "this run was archived before socprio kept its input and config: it cannot be replayed",
+            "this run was archived before socprio kept its input and config: it cannot be "
+            "replayed or decided on (rerun the week with rank --archive --replace)",
             file=str(run_dir / MANIFEST_NAME),
         )
     raw_config = (run_dir / CONFIG_NAME).read_bytes()
