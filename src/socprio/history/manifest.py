@@ -173,30 +173,29 @@ def verified_run(run_dir: Path, *, read: str | None = None) -> tuple[bytes | Non
 
 def _outputs(doc: Any, manifest: Path) -> dict[str, str]:
     """``{file name: sha256}`` from a parsed manifest; DataError unless it is well formed."""
-    outputs = doc.get("outputs") if isinstance(doc, dict) else None
-    if not isinstance(outputs, dict) or set(outputs) != {CSV_NAME, JSON_NAME}:
-        raise DataError(f"'outputs' must name {CSV_NAME} and {JSON_NAME}", file=str(manifest))
-    found: dict[str, str] = {}
-    for name, entry in outputs.items():
-        digest = entry.get("sha256") if isinstance(entry, dict) else None
-        if not isinstance(digest, str):
-            raise DataError(f"outputs.{name}.sha256 is missing", file=str(manifest))
-        found[name] = digest
-    return found
+    return _hashes(doc, "outputs", (CSV_NAME, JSON_NAME), manifest)
 
 
 def _sources(doc: Any, manifest: Path) -> dict[str, str]:
     """``{file name: sha256}`` of the archived input and config (none in older runs)."""
-    sources = doc.get("sources") if isinstance(doc, dict) else None
-    if sources is None:
+    return _hashes(doc, "sources", SOURCE_NAMES, manifest, required=False)
+
+
+def _hashes(
+    doc: Any, key: str, names: Sequence[str], manifest: Path, *, required: bool = True
+) -> dict[str, str]:
+    """``{file name: sha256}`` of the manifest's ``key`` block, which must list exactly
+    ``names``; an absent block is an error when ``required``, else no hashes."""
+    block = doc.get(key) if isinstance(doc, dict) else None
+    if block is None and not required:
         return {}
-    if not isinstance(sources, dict) or set(sources) != set(SOURCE_NAMES):
-        raise DataError(f"'sources' must name {INPUT_NAME} and {CONFIG_NAME}", file=str(manifest))
+    if not isinstance(block, dict) or set(block) != set(names):
+        raise DataError(f"'{key}' must name {' and '.join(names)}", file=str(manifest))
     found: dict[str, str] = {}
-    for name, entry in sources.items():
+    for name, entry in block.items():
         digest = entry.get("sha256") if isinstance(entry, dict) else None
         if not isinstance(digest, str):
-            raise DataError(f"sources.{name}.sha256 is missing", file=str(manifest))
+            raise DataError(f"{key}.{name}.sha256 is missing", file=str(manifest))
         found[name] = digest
     return found
 
