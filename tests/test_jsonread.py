@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from socprio.errors import DataError
-from socprio.history.jsonread import loads_capped
+from socprio.history.jsonread import loads_capped, text_depth
 from socprio.history.previous import read_ranking
 
 
@@ -27,3 +31,26 @@ def test_not_json_and_not_utf8_are_data_errors() -> None:
         loads_capped("{]", source="x.json")
     with pytest.raises(DataError, match="not UTF-8"):
         loads_capped(b'"\xff"', source="x.json")
+
+
+def depth(doc: object) -> int:
+    """The nesting depth of arrays and objects, by recursion (the reference)."""
+    if isinstance(doc, dict):
+        return 1 + max((depth(v) for v in doc.values()), default=0)
+    if isinstance(doc, list):
+        return 1 + max((depth(v) for v in doc), default=0)
+    return 0
+
+
+TRICKY = st.text(alphabet='[]{}"\\\\/ \u00e9\u202e\n', max_size=6)
+DOCS = st.recursive(
+    st.none() | st.booleans() | st.integers() | TRICKY,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TRICKY, inner, max_size=3),
+    max_leaves=20,
+)
+
+
+@given(DOCS, st.booleans())
+def test_text_depth_counts_brackets_outside_strings_only(doc: object, ascii_only: bool) -> None:
+    text = json.dumps(doc, ensure_ascii=ascii_only)
+    assert text_depth(text) == depth(doc) == text_depth(text.encode("utf-8"))

@@ -96,7 +96,7 @@ def _from_json(text: str, *, source: str, as_of: date | None) -> Previous:
     if not isinstance(meta, dict) or bad is not None:
         where = "'meta'" if bad is None else f"groups[{bad}]"
         raise DataError(f"{where} is not a JSON object", file=source)
-    flat = pd.json_normalize(groups, sep=".") if groups else pd.DataFrame(columns=list(REQUIRED))
+    flat = pd.DataFrame(_flat(groups)) if groups else pd.DataFrame(columns=list(REQUIRED))
     flat, factors = _flatten_points(flat)
     _require(list(flat.columns), source)
     points = [c for c in flat.columns if c.endswith(POINTS)]
@@ -123,6 +123,25 @@ def _from_json(text: str, *, source: str, as_of: date | None) -> Previous:
         config_sha256=sha if isinstance(sha, str) else None,
         config_summary=summary if isinstance(summary, dict) else None,
     )
+
+
+def _flat(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each group as the flat keys ``_flatten_points`` reads: its top-level values, and from
+    the nested export ``factors.<f>.raw``/``.points`` and ``group_points.<g>`` (the other
+    nested values are not needed to compare rankings, so they are never copied)."""
+    out = []
+    for group in groups:
+        row = {k: v for k, v in group.items() if not isinstance(v, dict)}
+        factors = group.get("factors")
+        for name, factor in factors.items() if isinstance(factors, dict) else ():
+            if isinstance(factor, dict):
+                row[f"factors.{name}.raw"] = factor.get("raw")
+                row[f"factors.{name}.points"] = factor.get("points")
+        points = group.get("group_points")
+        for name, value in points.items() if isinstance(points, dict) else ():
+            row[f"group_points.{name}"] = value
+        out.append(row)
+    return out
 
 
 def _text_cell(value: object) -> str:
