@@ -50,8 +50,8 @@ class LedgerSettings(_Model):
 
     @model_validator(mode="after")
     def _known_grades(self) -> LedgerSettings:
-        if tuple(self.grades) != GRADES:
-            raise ValueError(f"ledger.grades must describe exactly {', '.join(GRADES)} in order")
+        if set(self.grades) != set(GRADES):
+            raise ValueError(f"ledger.grades must describe exactly {', '.join(GRADES)}")
         if sorted(set(self.horizons_weeks)) != list(self.horizons_weeks):
             raise ValueError("ledger.horizons_weeks must be distinct and rising")
         if not set(self.supported_grades) <= set(GRADES):
