@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
 from socprio.config.ledger import LEDGER_COLUMNS
+from socprio.config.load import ConfigProblems, parse_config
 from socprio.config.models import Config
 from socprio.errors import DataError
 from socprio.read.input import read_input
@@ -110,3 +113,33 @@ def test_cross_checks_unknown_group_future_date_and_disagreeing_record(cfg: Conf
         (4, Severity.ERROR, "after_as_of"),
         (5, Severity.ERROR, "unknown_group"),
     }
+
+
+def test_a_config_without_a_ledger_section_loads_with_the_defaults(
+    config_data: Callable[[], dict[str, Any]],
+) -> None:
+    data = config_data()
+    data.pop("ledger", None)
+    cfg = parse_config(data)
+    assert cfg.ledger.horizons_weeks == (4, 8, 12) and cfg.ledger.unverified_days == 28
+    assert set(cfg.ledger.grades) == {"major", "moderate", "minor", "none", "negative"}
+
+
+@pytest.mark.parametrize(
+    "ledger",
+    [
+        {"grades": {"major": "x"}},
+        {"horizons_weeks": [8, 4]},
+        {"horizons_weeks": []},
+        {"unverified_days": 0},
+        {"supported_grades": ["huge"]},
+        {"colour": "red"},
+    ],
+)
+def test_a_bad_ledger_section_is_a_config_error(
+    config_data: Callable[[], dict[str, Any]], ledger: dict[str, Any]
+) -> None:
+    data = config_data()
+    data["ledger"] = ledger
+    with pytest.raises(ConfigProblems):
+        parse_config(data)
