@@ -43,7 +43,7 @@ def columns(report: OutcomeReport) -> list[str]:
     hs = [
         f"h{h}_{c}"
         for h in report.outcomes.horizons
-        for c in ("run", "harm", "harm_change", "score", "score_change", "band_number")
+        for c in ("run", "harm", "harm_change", "score", "score_change", "band")
     ]
     return [
         "group_id",
@@ -57,7 +57,7 @@ def columns(report: OutcomeReport) -> list[str]:
         "pre_run",
         "pre_harm",
         "pre_score",
-        "pre_band_number",
+        "pre_band",
         *hs,
         "assessed_by",
         "evidence_ref",
@@ -88,7 +88,7 @@ def shown_rows(report: OutcomeReport) -> pd.DataFrame:
 def outcomes_csv(report: OutcomeReport) -> str:
     """One line per disruption; text cells formula-escaped; empty where no run exists."""
     rows = shown_rows(report)
-    for col in TEXT:
+    for col in (*TEXT, *(c for c in rows.columns if c.endswith(("_band", "_run", "flags")))):
         rows[col] = rows[col].astype(str).map(escape_cell)
     return str(rows.to_csv(index=False, lineterminator="\r\n", na_rep=""))
 
