@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
 
 LEDGER_COLUMNS = (
     "group_id",
@@ -48,10 +56,16 @@ class LedgerSettings(_Model):
     # UNSUPPORTED applies to claims of these grades with no fall in harm at the horizon.
     supported_grades: tuple[StrictStr, ...] = ("major", "moderate")
 
+    @field_validator("grades")
+    @classmethod
+    def _every_grade_once(cls, grades: dict[str, str]) -> dict[str, str]:
+        """Exactly the five grades, in any order in the file; kept in the grades' order."""
+        if set(grades) != set(GRADES):
+            raise ValueError(f"ledger.grades must describe exactly {', '.join(GRADES)}")
+        return {grade: grades[grade] for grade in GRADES}
+
     @model_validator(mode="after")
     def _known_grades(self) -> LedgerSettings:
-        if set(self.grades) != set(GRADES):
-            raise ValueError(f"ledger.grades must describe exactly {', '.join(GRADES)}")
         if sorted(set(self.horizons_weeks)) != list(self.horizons_weeks):
             raise ValueError("ledger.horizons_weeks must be distinct and rising")
         if not set(self.supported_grades) <= set(GRADES):
