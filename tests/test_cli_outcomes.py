@@ -158,3 +158,16 @@ def test_the_pack_gains_an_outcomes_section_with_the_ledger(hist: Path, tmp_path
     assert "Outcomes: did disruption work?" in html and 'aria-label="Band 1 harm' in html
     assert run(*base)[0] == 0
     assert "Outcomes: did disruption work?" not in pack.read_text(encoding="utf-8")
+
+
+def test_a_record_disagreeing_with_the_ledger_is_a_warning_not_an_error(hist: Path) -> None:
+    code, out, err = outcomes(hist, LEDGERS / "formula_text_in_notes.csv", "-f", "json")
+    assert code == 0
+    assert "2 warning(s): a record's last_disruption_date differs" in err
+    warned = json.loads(out)["warnings"]
+    assert [(w["line"], w["type"]) for w in warned] == [
+        (2, "last_disruption_differs"),
+        (3, "last_disruption_differs"),
+    ]
+    # the synthetic history keeps its records and ledger in step
+    assert outcomes(hist, hist / "disruptions.csv", "-f", "json")[2] == ""

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
 from socprio.config.ledger import LEDGER_COLUMNS
+from socprio.config.load import ConfigProblems, parse_config
 from socprio.config.models import Config
 from socprio.errors import DataError
 from socprio.read.input import read_input
@@ -110,3 +113,64 @@ def test_cross_checks_unknown_group_future_date_and_disagreeing_record(cfg: Conf
         (4, Severity.ERROR, "after_as_of"),
         (5, Severity.ERROR, "unknown_group"),
     }
+
+
+def test_a_config_without_a_ledger_section_loads_with_the_defaults(
+    config_data: Callable[[], dict[str, Any]],
+) -> None:
+    data = config_data()
+    data.pop("ledger", None)
+    cfg = parse_config(data)
+    assert cfg.ledger.horizons_weeks == (4, 8, 12) and cfg.ledger.unverified_days == 28
+    assert set(cfg.ledger.grades) == {"major", "moderate", "minor", "none", "negative"}
+
+
+@pytest.mark.parametrize(
+    "ledger",
+    [
+        {"grades": {"major": "x"}},
+        {"horizons_weeks": [8, 4]},
+        {"horizons_weeks": []},
+        {"unverified_days": 0},
+        {"supported_grades": ["huge"]},
+        {"colour": "red"},
+    ],
+)
+def test_a_bad_ledger_section_is_a_config_error(
+    config_data: Callable[[], dict[str, Any]], ledger: dict[str, Any]
+) -> None:
+    data = config_data()
+    data["ledger"] = ledger
+    with pytest.raises(ConfigProblems):
+        parse_config(data)
+
+
+HEADER = ",".join(LEDGER_COLUMNS).encode()
+GOOD = b"OCG-0001,2026-10-01,arrest,pursue,major,ROCU,verified,EV-1,"
+
+
+@pytest.mark.parametrize(
+    ("data", "needle"),
+    [
+        (b"", "the file is empty"),
+        (HEADER + b"\n" + GOOD[:-1] + b"\xa3 notes\n", "not UTF-8"),
+        ("\ufeff".encode("utf-16-le") + HEADER.decode().encode("utf-16-le"), "UTF-16"),
+        (b"PK\x03\x04rest-of-a-workbook", "Excel"),
+        (HEADER + b"\n" + GOOD + b'"unclosed\n', "quote"),
+        (HEADER + b"\n" + GOOD + b"a\x00b\n", "NUL"),
+    ],
+)
+def test_the_reader_checklist_applies_to_the_ledger(data: bytes, needle: str) -> None:
+    with pytest.raises(Exception, match=needle) as err:
+        read_input(data)
+    assert getattr(err.value, "exit_code", None) in (65, 66)
+
+
+def test_a_header_only_ledger_and_spreadsheet_damage_are_errors(cfg: Config) -> None:
+    with pytest.raises(DataError, match="no data rows"):
+        read_input(HEADER + b"\n")
+    damaged = HEADER + b"\n1.23457E+15,2026-10-01,arrest,pursue,major,ROCU,verified,EV-1,\n"
+    damaged += b"OCG-0002,1699920000,arrest,pursue,major,ROCU,verified,EV-2,NA\n"
+    found = validate_ledger(read_input(damaged).table, cfg)
+    assert {(i.line, i.type) for i in found.errors} == {(2, "bad_id"), (3, "bad_date")}
+    assert found.frame["notes"].tolist() == ["", "NA"]  # kept literally

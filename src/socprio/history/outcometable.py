@@ -66,8 +66,9 @@ def outcomes(
     mats = {c: np.full((days.size, ids.size), np.nan) for c in VALUES}
     for c in VALUES:
         mats[c][run, group] = panel[c].to_numpy(dtype=np.float64)
-    force = np.full((days.size, ids.size), "", dtype=object)
-    force[run, group] = panel["lead_force"].to_numpy(dtype=object)
+    text = {c: np.full((days.size, ids.size), "", dtype=object) for c in ("lead_force", "band")}
+    for c, mat in text.items():
+        mat[run, group] = panel[c].to_numpy(dtype=object)
     when = ledger["date"].to_numpy().astype("datetime64[D]")
     g = np.searchsorted(ids, ledger["group_id"].to_numpy(dtype=str)).astype(np.intp)
     verification = ledger["verification"].to_numpy(dtype=str)
@@ -81,7 +82,7 @@ def outcomes(
         settings,
         as_of=as_of,
     )
-    rows = _rows(ledger, e, days, when, g, mats, force, settings)
+    rows = _rows(ledger, e, days, when, g, mats, text, settings)
     live = verification != "rejected"
     disrupted = window(days, ids.size, when[live], g[live], window_days)
     weeks = pd.DataFrame(
@@ -101,23 +102,26 @@ def _rows(
     when: npt.NDArray[np.datetime64],
     g: npt.NDArray[np.intp],
     mats: dict[str, FloatArray],
-    force: npt.NDArray[np.object_],
+    labels: dict[str, npt.NDArray[np.object_]],
     settings: LedgerSettings,
 ) -> pd.DataFrame:
     """One row per disruption: the ledger columns, force, quarter, pre and horizon values."""
     text = np.append(days.astype(str), "")  # index -1 is "no run"
+    band = labels["band"]
     stamp = pd.DatetimeIndex(when)
     rows = pd.DataFrame({c: ledger[c].to_numpy() for c in LEDGER_KEPT})
     rows.insert(1, "date", stamp.strftime("%Y-%m-%d"))
-    rows["lead_force"] = force[np.maximum(e.pre, 0), g] if g.size else []
+    rows["lead_force"] = labels["lead_force"][np.maximum(e.pre, 0), g] if g.size else []
     rows["quarter"] = stamp.to_period("Q").astype(str)
     rows["pre_run"] = text[e.pre]
     for c in VALUES:
         rows[f"pre_{c}"] = pick(mats[c], e.pre, g)
+    rows["pre_band"] = _label(band, e.pre, g)
     for k, h in enumerate(settings.horizons_weeks):
         rows[f"h{h}_run"] = text[e.at[k]]
         for c in VALUES:
             rows[f"h{h}_{c}"] = pick(mats[c], e.at[k], g)
+        rows[f"h{h}_band"] = _label(band, e.at[k], g)
         rows[f"h{h}_harm_change"] = e.change[k]
         rows[f"h{h}_score_change"] = np.round(rows[f"h{h}_score"] - rows["pre_score"], 2)
     rows["first_harm_change"] = e.first
@@ -125,6 +129,15 @@ def _rows(
     for name, mask in e.flags.items():
         rows[name.lower()] = mask
     return rows
+
+
+def _label(
+    band: npt.NDArray[np.object_], run: npt.NDArray[np.intp], g: npt.NDArray[np.intp]
+) -> list[str]:
+    """The band label at ``run`` ("" where there is no run)."""
+    if not g.size:
+        return []
+    return [str(b) for b in np.where(run >= 0, band[np.maximum(run, 0), g], "")]
 
 
 def _summary(rows: pd.DataFrame, by: str) -> pd.DataFrame:

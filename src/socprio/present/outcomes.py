@@ -7,8 +7,6 @@ Same archive and ledger, same bytes: nothing here reads the clock.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from typing import Any
@@ -45,7 +43,7 @@ def columns(report: OutcomeReport) -> list[str]:
     hs = [
         f"h{h}_{c}"
         for h in report.outcomes.horizons
-        for c in ("run", "harm", "harm_change", "score", "score_change", "band_number")
+        for c in ("run", "harm", "harm_change", "score", "score_change", "band")
     ]
     return [
         "group_id",
@@ -59,7 +57,7 @@ def columns(report: OutcomeReport) -> list[str]:
         "pre_run",
         "pre_harm",
         "pre_score",
-        "pre_band_number",
+        "pre_band",
         *hs,
         "assessed_by",
         "evidence_ref",
@@ -75,32 +73,30 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def shown_rows(report: OutcomeReport) -> pd.DataFrame:
+    """The per-disruption columns with numbers rounded to 0.01, bands as integers, and
+    missing values (no run at that horizon) as None: one array operation per column."""
+    rows = report.outcomes.rows[columns(report)].copy()
+    for col in rows.columns:
+        if col.endswith("band_number"):
+            rows[col] = rows[col].astype("Int64")
+        elif rows[col].dtype.kind == "f":
+            rows[col] = rows[col].round(2)
+    return rows.astype(object).where(rows.notna(), None)
+
+
 def outcomes_csv(report: OutcomeReport) -> str:
     """One line per disruption; text cells formula-escaped; empty where no run exists."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    cols = columns(report)
-    writer.writerow(cols)
-    rows = report.outcomes.rows[cols]
-    for values in rows.itertuples(index=False, name=None):
-        writer.writerow(_csv_value(c, v) for c, v in zip(cols, values, strict=True))
-    return out.getvalue()
-
-
-def _csv_value(column: str, value: Any) -> Any:
-    if column in TEXT:
-        return escape_cell(str(value))
-    shown = _cell(value)
-    return "" if shown is None else shown
+    rows = shown_rows(report)
+    for col in (*TEXT, *(c for c in rows.columns if c.endswith(("_band", "_run", "flags")))):
+        rows[col] = rows[col].astype(str).map(escape_cell)
+    return str(rows.to_csv(index=False, lineterminator="\r\n", na_rep=""))
 
 
 def outcomes_doc(report: OutcomeReport) -> dict[str, Any]:
     """The whole report as plain JSON data."""
     o = report.outcomes
-    rows = [
-        {c: _cell(v) for c, v in zip(columns(report), r, strict=True)}
-        for r in o.rows[columns(report)].itertuples(index=False, name=None)
-    ]
+    rows = shown_rows(report).to_dict(orient="records")
     return {
         "meta": report.provenance(),
         "definitions": {
