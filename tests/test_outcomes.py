@@ -108,3 +108,12 @@ def test_the_nearest_run_at_or_after_each_horizon_is_used() -> None:
     assert row["flags"] == "REGROWTH"
     assert o.harm_removed == 20.0
     assert o.weeks["band1_disrupted"].tolist() == [0, 1, 0, 1]
+
+
+def test_harm_removed_counts_each_group_once_and_no_rejected_claim() -> None:
+    from socprio.core.outcomes import harm_removed
+
+    first = np.array([-5.0, -8.0, -3.0, 2.0, -4.0, np.nan])
+    g = np.array([0, 0, 1, 1, 2, 3])  # group 0 disrupted twice: its largest fall, 8, counts
+    live = np.array([True, True, True, True, False, True])  # group 2's claim was rejected
+    assert harm_removed(first, g, live) == 11.0

@@ -35,8 +35,7 @@ FLAGS = ("UNSUPPORTED", "REGROWTH", "UNVERIFIED")
 class Effects:
     """Per disruption: the run before (``pre``), the run at each horizon (``at``, horizons x
     disruptions), the change in harm there (rounded to 0.01; NaN where no run), the first
-    known change, the three flags, and the harm removed (the sum of falls at the first
-    horizon with a run)."""
+    known change, the three flags, and the harm removed (``harm_removed``)."""
 
     pre: IntArray
     at: IntArray
@@ -87,8 +86,17 @@ def effects(
         "REGROWTH": back.any(axis=0),
         "UNVERIFIED": (verification == "pending") & (age > settings.unverified_days),
     }
-    removed = float(np.round(-np.where(first < 0, first, 0.0).sum(), 2))
-    return Effects(pre, at, change, first, flags, removed)
+    return Effects(pre, at, change, first, flags, harm_removed(first, g, live))
+
+
+def harm_removed(first: FloatArray, g: IntArray, live: BoolArray) -> float:
+    """The fall in harm at the first horizon, summed over groups: a group disrupted more than
+    once counts its largest fall once (overlapping claims do not add up), and rejected
+    claims count nothing."""
+    fall = np.where(live & (first < 0), -first, 0.0)
+    per_group = np.zeros(int(g.max()) + 1 if g.size else 0)
+    np.maximum.at(per_group, g, fall)
+    return float(np.round(per_group.sum(), 2))
 
 
 def first_known(change: FloatArray) -> FloatArray:
