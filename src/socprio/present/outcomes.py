@@ -176,28 +176,28 @@ def _provenance_lines(report: OutcomeReport, esc: Any) -> list[str]:
 
 
 def outcomes_table(report: OutcomeReport, *, width: int = 100) -> str:
-    """Plain text for the terminal: totals, the grade summary, the flagged disruptions."""
+    """Plain text for the terminal: totals, the grade and force summaries, the flagged
+    disruptions (the other summaries are in json and markdown)."""
     t = totals(report)
     out = [
         f"Did disruption work? as of {report.as_of}: {t['disruptions']} disruptions, "
         f"{len(report.panel.runs)} runs; UNSUPPORTED {t['unsupported']}, REGROWTH "
         f"{t['regrowth']}, UNVERIFIED {t['unverified']}; harm removed {t['harm_removed']:.2f}",
         "",
-        _text_table(
-            report.outcomes.summaries["claimed_grade"].rename(columns={"value": "grade"}), width
-        ),
-        "",
     ]
+    for key, name in (("claimed_grade", "grade"), ("lead_force", "force")):
+        summary = report.outcomes.summaries[key].rename(columns={"value": name})
+        out += [_text_table(summary, width), ""]
     rows = report.outcomes.rows
     flagged = rows[rows["flags"] != ""][
-        [
+        [  # the flags right after the group: a narrow terminal cuts the other columns
             "group_id",
+            "flags",
             "date",
             "lead_force",
             "claimed_grade",
             "verification",
             "first_harm_change",
-            "flags",
         ]
     ]
     out += [f"Flagged ({len(flagged)}):", _text_table(flagged, width), ""]
