@@ -187,3 +187,26 @@ def test_capacity_owners_must_be_configured_forces() -> None:
         (("capacity", "owners", "NOPE"), "'NOPE' is not a lead force in record.forces")
     ]
     assert cap.of("ROCU").slots is None
+
+
+@given(problems())
+def test_the_relaxation_shortcut_gives_the_integer_optimum(p: SlateProblem) -> None:
+    """Whether solved as its LP relaxation (integral: taken as is) or by branch and bound, the
+    slate is the integer programme's optimum: the same objective value as a direct MILP."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    from socprio.core.slate import _rows, objective, solve
+
+    matrix, lower, upper = _rows(p)
+    if not len(p) or not matrix.shape[0]:
+        return
+    direct = milp(
+        -objective(p),
+        integrality=np.ones(len(p)),
+        bounds=Bounds(0, 1),
+        constraints=LinearConstraint(matrix, lower, upper),
+        options={"mip_rel_gap": 0.0},
+    )
+    assert direct.x is not None
+    taken = solve(p)
+    assert objective(p)[taken].sum() == objective(p)[direct.x > 0.5].sum()
