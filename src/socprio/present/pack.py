@@ -203,9 +203,30 @@ def _evidence(flag: str, r: Mapping[str, Any]) -> tuple[str, str]:
     return "Lead force", esc(r["lead_force"])
 
 
+EVIDENCE_COLUMNS = (  # what flags_section and _evidence read of each flagged group
+    "rank",
+    "group_id",
+    "codename",
+    "band",
+    "flags",
+    "overrides",
+    "score_min",
+    "score_max",
+    "last_intel_review",
+    "lead_force",
+    "last_disruption_date",
+    "rank_p5",
+    "rank_p95",
+    "p_same_band",
+    "harm_rank",
+    "attribute_rank",
+)
+
+
 def flags_section(frame: pd.DataFrame) -> str:
     """One small table per review flag, ACTION_NOW first, in rank order."""
-    rows_all = records(frame)
+    flagged = frame[frame["flags"].astype(str) != ""]  # most groups carry no flag at all
+    rows_all = records(flagged[[c for c in EVIDENCE_COLUMNS if c in flagged.columns]])
     has = [set(str(r["flags"]).split(";")) for r in rows_all]
     parts = []
     for flag, meaning in FLAGS:

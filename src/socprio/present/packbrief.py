@@ -39,7 +39,7 @@ def in_band1(labels: pd.Series) -> pd.Series:
 
 
 def _flagged(frame: pd.DataFrame, flag: Flag) -> pd.Series:
-    return frame["flags"].astype(str).str.split(";").apply(lambda fs: flag.value in fs)
+    return (";" + frame["flags"].astype(str) + ";").str.contains(f";{flag.value};", regex=False)
 
 
 def _more(shown: int, total: int, where: str = "in the appendix") -> str:
