@@ -15,20 +15,11 @@ import pandas as pd
 
 from socprio.core.outcomes import SUMMARY_BY
 from socprio.history.outcomes import OutcomeReport
+from socprio.history.outcometable import LEDGER_KEPT
 from socprio.present.escape import escape_cell, visible
 from socprio.present.escape import markdown_text as _md
 
-TEXT = (
-    "group_id",
-    "lead_force",
-    "tactic",
-    "strand",
-    "claimed_grade",
-    "verification",
-    "assessed_by",
-    "evidence_ref",
-    "notes",
-)
+TEXT = ("lead_force", *LEDGER_KEPT)  # the text columns of a row: escaped for each output
 TITLES = {
     "lead_force": "force",
     "strand": "4P strand",
