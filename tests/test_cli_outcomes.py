@@ -171,3 +171,14 @@ def test_a_record_disagreeing_with_the_ledger_is_a_warning_not_an_error(hist: Pa
     ]
     # the synthetic history keeps its records and ledger in step
     assert outcomes(hist, hist / "disruptions.csv", "-f", "json")[2] == ""
+
+
+def test_a_synthetic_week_replays_and_takes_decisions(hist: Path, tmp_path: Path) -> None:
+    """The synthetic history keeps each week's input and config, like rank --archive."""
+    code, out, err = run("replay", "--archive", str(hist), "--as-of", "2026-11-23")
+    assert code == 0 and "byte-identical" in out, err
+    log = tmp_path / "d.jsonl"
+    args = ("--log", str(log), "--archive", str(hist), "--as-of", "2026-11-23")
+    code, _, err = run("decide", "OCG-0052", "adopt", *args, "--by", "DCI Vale", "--rationale", "r")
+    assert code == 0, err
+    assert run("log", "verify", str(log))[0] == 0

@@ -46,6 +46,8 @@ def write_history(
 ) -> History:
     """Write ``weeks`` weekly runs ending at ``as_of`` into ``directory`` and the ledger."""
     from socprio.history.archive import archive_ranking
+    from socprio.history.manifest import CONFIG_NAME, INPUT_NAME
+    from socprio.history.replay import replay_options
     from socprio.pipeline.assess import assess
     from socprio.sample.constants import SAMPLE_FILE_MODE
     from socprio.sample.generate import generate_csv
@@ -56,13 +58,22 @@ def write_history(
     base = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     rng = np.random.default_rng([seed, weeks, 14])
     plan = _plan(base, rng, days, loaded.config.record.disruption_types)
+    replay = replay_options(
+        directory, None, include_dormant=False, draws=0, seed=0, encoding="utf-8", delimiter=","
+    )
     for k, day in enumerate(days):
         week = _week(base, plan, k, rng)
         data = week.to_csv(index=False, lineterminator="\n").encode()
         a = assess(data, loaded, as_of=day)
         stamp = datetime.combine(day, time(6), tzinfo=UTC)
-        archive_ranking(
-            directory, a, argv=["socprio", "sample", "--weeks"], now=stamp, replace=True
+        archive_ranking(  # with its input and config, so the week can be replayed and decided on
+            directory,
+            a,
+            argv=["socprio", "sample", "--weeks"],
+            now=stamp,
+            replace=True,
+            sources={INPUT_NAME: data, CONFIG_NAME: loaded.raw},
+            replay=replay,
         )
     ledger = directory / LEDGER_NAME
     write_output(ledger, _ledger_csv(plan["ledger"]), mode=SAMPLE_FILE_MODE)
