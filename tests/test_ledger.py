@@ -174,3 +174,46 @@ def test_a_header_only_ledger_and_spreadsheet_damage_are_errors(cfg: Config) -> 
     found = validate_ledger(read_input(damaged).table, cfg)
     assert {(i.line, i.type) for i in found.errors} == {(2, "bad_id"), (3, "bad_date")}
     assert found.frame["notes"].tolist() == ["", "NA"]  # kept literally
+
+
+def with_schema(cfg: Config, **ledger: Any) -> Config:
+    return cfg.model_copy(update={"ledger": cfg.ledger.model_copy(update=ledger)})
+
+
+def test_the_config_declares_header_aliases_and_the_unknown_column_policy(
+    cfg: Config, tmp_path: Path
+) -> None:
+    text = (LEDGERS / "bom_crlf_is_fine.csv").read_text(encoding="utf-8-sig")
+    header, *rest = text.replace("\r\n", "\n").split("\n")
+    renamed = header.replace("evidence_ref", "Evidence Reference") + ",colour"
+    rows = [line + ",blue" if line.strip() else line for line in rest]
+    path = tmp_path / "aliased_header_and_an_extra_column.csv"
+    path.write_text("\n".join([renamed, *rows]), encoding="utf-8")
+    table = read_input(path).table
+    assert {(i.column, i.type) for i in validate_ledger(table, cfg).errors} == {
+        ("evidence_ref", "missing_column"),
+        ("Evidence Reference", "unknown_column"),
+        ("colour", "unknown_column"),
+    }
+    schema = {"aliases": {"evidence reference": "evidence_ref"}, "unknown_columns": "ignore"}
+    ledger = validate_ledger(table, with_schema(cfg, **schema))
+    assert not ledger.errors and len(ledger.frame)
+    assert [(i.severity, i.column) for i in ledger.issues][:1] == [(Severity.NOTICE, "colour")]
+
+
+def test_an_alias_beside_its_column_is_a_duplicate(cfg: Config, tmp_path: Path) -> None:
+    text = (LEDGERS / "bom_crlf_is_fine.csv").read_text(encoding="utf-8-sig")
+    header, *rest = text.replace("\r\n", "\n").split("\n")
+    rows = [line + ",x" if line.strip() else line for line in rest]
+    path = tmp_path / "alias_beside_its_column.csv"
+    path.write_text("\n".join([header + ",ref", *rows]), encoding="utf-8")
+    table = read_input(path).table
+    ledger = validate_ledger(table, with_schema(cfg, aliases={"ref": "evidence_ref"}))
+    assert [(i.column, i.type) for i in ledger.errors] == [("ref", "duplicate_column")]
+
+
+def test_an_alias_must_name_a_ledger_column(config_data: Callable[[], dict[str, Any]]) -> None:
+    data = config_data()
+    data["ledger"]["aliases"] = {"ref": "evidence"}
+    with pytest.raises(ConfigProblems, match="must map to ledger columns"):
+        parse_config(data)

@@ -6,7 +6,7 @@ The grade descriptors are LOCAL definitions: there is no national grading of dis
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -50,6 +50,11 @@ class _Model(BaseModel):
 class LedgerSettings(_Model):
     """How disruptions are graded (local descriptors) and how outcomes are judged."""
 
+    # The ledger's schema: its columns are LEDGER_COLUMNS; a header cell may instead use one
+    # of these aliases (matched without case or surrounding spaces), and a column that is
+    # neither is an error unless unknown_columns is "ignore".
+    aliases: dict[StrictStr, StrictStr] = Field(default_factory=dict)
+    unknown_columns: Literal["reject", "ignore"] = "reject"
     grades: dict[StrictStr, StrictStr] = Field(default_factory=lambda: dict(DEFAULT_DESCRIPTORS))
     horizons_weeks: tuple[Weeks, ...] = Field(default=(4, 8, 12), min_length=1, max_length=10)
     unverified_days: StrictInt = Field(default=28, ge=1, le=36500)
@@ -63,6 +68,15 @@ class LedgerSettings(_Model):
         if set(grades) != set(GRADES):
             raise ValueError(f"ledger.grades must describe exactly {', '.join(GRADES)}")
         return {grade: grades[grade] for grade in GRADES}
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases_name_columns(cls, aliases: dict[str, str]) -> dict[str, str]:
+        """Each alias names a ledger column; kept normalised (trimmed, case-folded)."""
+        wrong = sorted(set(aliases.values()) - set(LEDGER_COLUMNS))
+        if wrong:
+            raise ValueError(f"ledger.aliases must map to ledger columns, not {', '.join(wrong)}")
+        return {alias.strip().casefold(): column for alias, column in aliases.items()}
 
     @model_validator(mode="after")
     def _known_grades(self) -> LedgerSettings:

@@ -70,22 +70,42 @@ class LedgerRejected(DataError):
         self.report = "\n".join(listed)
 
 
+UNKNOWN_HINT = "; set ledger.unknown_columns: ignore to skip it, or map it in ledger.aliases"
+
+
 def validate_ledger(table: CsvTable, cfg: Config, *, show_values: bool = False) -> Ledger:
     """Every problem in ``table`` as a ledger, in one pass (header first)."""
     src = table.source
-    names = [h.strip().casefold() for h in table.header]
+    schema = cfg.ledger
+    names = [schema.aliases.get(n, n) for n in (h.strip().casefold() for h in table.header)]
+    ignore = schema.unknown_columns == "ignore"
+    unknown = [
+        Issue(
+            Severity.NOTICE if ignore else Severity.ERROR,
+            "unknown_column",
+            "not a ledger column" + (" (ignored)" if ignore else UNKNOWN_HINT),
+            src,
+            1,
+            str(h),
+        )
+        for h, n in zip(table.header, names, strict=True)
+        if n not in LEDGER_COLUMNS
+    ]
     header = [
         Issue(Severity.ERROR, "missing_column", "required column is missing", src, 1, c)
         for c in LEDGER_COLUMNS
         if c not in names
-    ] + [
-        Issue(Severity.ERROR, "unknown_column", "not a ledger column", src, 1, str(h))
-        for h, n in zip(table.header, names, strict=True)
-        if n not in LEDGER_COLUMNS
+    ] + [i for i in unknown if i.severity is Severity.ERROR]
+    header += [  # two header cells that name one column (a column and its alias)
+        Issue(Severity.ERROR, "duplicate_column", "names the same column as another", src, 1, h)
+        for pos, (h, n) in enumerate(zip(table.header, names, strict=True))
+        if n in LEDGER_COLUMNS and n in names[:pos]
     ]
     if header:
         return Ledger(src, pd.DataFrame(columns=[*LEDGER_COLUMNS, "line"]), tuple(header), 0)
-    raw = pd.DataFrame([r.cells for r in table.rows], columns=names, dtype=object)
+    keep = [pos for pos, n in enumerate(names) if n in LEDGER_COLUMNS]
+    cells = [[r.cells[k] for k in keep] for r in table.rows]
+    raw = pd.DataFrame(cells, columns=[names[k] for k in keep], dtype=object)
     raw = raw.reindex(columns=list(LEDGER_COLUMNS)).fillna("").astype(str)
     lines = np.fromiter((r.line for r in table.rows), dtype=np.int64, count=len(table.rows))
     frame, failures = _checked(raw, cfg)
@@ -103,6 +123,7 @@ def validate_ledger(table: CsvTable, cfg: Config, *, show_values: bool = False) 
         for i in np.flatnonzero(bad)
     ]
     issues.sort(key=lambda i: (i.line or 0, LEDGER_COLUMNS.index(i.column or "group_id")))
+    issues[:0] = unknown  # the ignored columns, as notices
     frame["line"] = lines
     return Ledger(src, frame, tuple(issues), len(table.blank_rows))
 
