@@ -166,3 +166,20 @@ def test_readme_week_from_ranking_to_decision_runs_as_shown(
         result = runner.invoke(app, argv[1:])
         assert result.exit_code == 0, (command, result.stderr)
         assert re.sub(r"\b[0-9a-f]{64}\b", "<sha256>", result.stdout) == shown, command
+
+
+def test_the_terminal_table_lists_the_changes_first_and_says_how_many_more() -> None:
+    """170 groups: 60 listed (every ADOPT and RELEASE among them), then how to see the rest;
+    --all lists every group."""
+    code, csv_text, _ = run("slate", str(SAMPLE), *AS_OF, "-f", "csv", "-q")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff"))))
+    changes = [r["group_id"] for r in rows if r["decision"] in ("ADOPT", "RELEASE")]
+    assert 0 < len(changes) <= 60
+    code, table, _ = run("slate", str(SAMPLE), *AS_OF, "-q")
+    assert code == 0 and f"{len(rows) - 60} more groups not listed" in table
+    assert all(gid in table for gid in changes)
+    assert len(re.findall(r"^\s*\d+\s+OCG-\d+\s", table, re.M)) == 60  # one line per group
+    code, every, _ = run("slate", str(SAMPLE), *AS_OF, "-q", "--all")
+    assert code == 0 and "more groups not listed" not in every
+    assert all(r["group_id"] in every for r in rows)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
+
+import typer
 
 from socprio.cli import options as o
 from socprio.cli.app import app
@@ -25,6 +27,9 @@ def slate(
     encoding: o.EncodingOpt = "utf-8",
     delimiter: o.DelimiterOpt = ",",
     quiet: o.QuietOpt = False,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Table: list every group, not the first 60.")
+    ] = False,
 ) -> None:
     """Who adopts what? The proposed tasking slate: the most harm covered within each owner's
     lead officer slots (config `capacity`), act-now and override Band 1 groups first, with
@@ -46,7 +51,7 @@ def slate(
             encoding=encoding,
             delimiter=o.delimiter(delimiter),
         )
-        shown = emit(outputs, fmt, target, lambda f, w, t: _render(result, f, w, t))
+        shown = emit(outputs, fmt, target, lambda f, w, t: _render(result, f, w, t, show_all))
     if shown is not None:
         o.echo_chunks(shown)
     if not quiet:
@@ -67,7 +72,9 @@ def summary_line(r: SlateResult) -> str:
     return line
 
 
-def _render(r: SlateResult, fmt: PlanFormat, width: int, terminal: bool) -> str | Iterable[str]:
+def _render(
+    r: SlateResult, fmt: PlanFormat, width: int, terminal: bool, show_all: bool
+) -> str | Iterable[str]:
     from socprio.present import slate as s
 
     if fmt is PlanFormat.CSV:
@@ -76,4 +83,5 @@ def _render(r: SlateResult, fmt: PlanFormat, width: int, terminal: bool) -> str 
         return s.slate_json(r)
     if fmt is PlanFormat.MARKDOWN:
         return s.slate_markdown(r)
-    return s.slate_table(r, width=width, terminal=terminal)
+    limit = None if show_all else s.TABLE_ROWS
+    return s.slate_table(r, width=width, terminal=terminal, limit=limit)

@@ -159,9 +159,26 @@ def slate_markdown(r: SlateResult) -> str:
     return "\n".join(lines)
 
 
-def slate_table(r: SlateResult, *, width: int = 100, terminal: bool = False) -> str:
+TABLE_ROWS = 60  # groups the terminal table lists unless asked for all
+SHOWN_FIRST = {"ADOPT": 0, "RELEASE": 0, "KEEP": 1, "BELOW_THE_LINE": 2}
+
+
+def shown_groups(r: SlateResult, limit: int | None) -> tuple[list[dict[str, Any]], int]:
+    """The groups the terminal lists, in rank order, and how many are left out: the changes
+    (adopt, release) first, then those kept, then those below the line, up to ``limit``."""
+    rows = group_rows(r)
+    if limit is None or len(rows) <= limit:
+        return rows, 0
+    chosen = sorted(rows, key=lambda g: (SHOWN_FIRST[g["decision"]], g["rank"]))[:limit]
+    return sorted(chosen, key=lambda g: g["rank"]), len(rows) - limit
+
+
+def slate_table(
+    r: SlateResult, *, width: int = 100, terminal: bool = False, limit: int | None = TABLE_ROWS
+) -> str:
     """The slate for the terminal: owners, then the groups whose decision changes something
-    (adopt, release) and every group kept or left out, in rank order."""
+    (adopt, release), those kept and those left out, in rank order: ``limit`` of them at most,
+    with a line saying how many more and how to list them."""
     from rich import box
     from rich.console import Console
     from rich.console import Group as RichGroup
@@ -176,7 +193,8 @@ def slate_table(r: SlateResult, *, width: int = 100, terminal: bool = False) -> 
     groups = Table(box=box.SIMPLE_HEAD if terminal else None, caption=Text(caption(r.a.provenance)))
     for h in GROUP_HEAD:
         groups.add_column(h, justify="right" if h in ("rank", "score") else "left")
-    for g in group_rows(r):
+    rows, hidden = shown_groups(r, limit)
+    for g in rows:
         groups.add_row(
             str(g["rank"]), Text(g["group_id"]), Text(g["lead_force"]), g["band"],
             f"{g['score']:.1f}", g["lro_assigned"], g["decision"], Text(g["reason"]),
@@ -185,5 +203,7 @@ def slate_table(r: SlateResult, *, width: int = 100, terminal: bool = False) -> 
     console = Console(file=out, width=width, force_terminal=terminal, no_color=not terminal,
                       highlight=False, emoji=False, markup=False)  # fmt: skip
     notes = [Text(x, style="bold") for x in shortfall_lines(r)]
-    console.print(RichGroup(*notes, owners, groups, Text(method(r), style="dim")))
+    more = f"{hidden} more groups not listed: --all, -f csv or -f markdown lists every one"
+    tail = [Text(more, style="bold")] if hidden else []
+    console.print(RichGroup(*notes, owners, groups, *tail, Text(method(r), style="dim")))
     return out.getvalue()
