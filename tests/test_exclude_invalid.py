@@ -117,3 +117,12 @@ def test_nothing_valid_is_rejected_not_an_empty_partial_ranking(tmp_path: Path) 
     out = tmp_path / "r.csv"
     code, _, _ = run("rank", str(bad), *AS_OF, "--exclude-invalid", "-o", str(out))
     assert code == ExitCode.DATA and not out.exists()
+
+
+def test_only_commands_that_have_the_option_offer_it(tmp_path: Path) -> None:
+    bad, _ = with_bad_cells(tmp_path)
+    for command in ("slate", "gaps", "stability"):  # (quality counts rejected records)
+        code, _, err = run(command, str(bad), *AS_OF)
+        assert code == ExitCode.DATA and "--exclude-invalid" not in err, command
+    code, _, err = run("report", str(bad), *AS_OF, "-o", str(tmp_path / "p.html"))
+    assert code == ExitCode.DATA and "--exclude-invalid" in err

@@ -48,7 +48,7 @@ def run_assessment(
     exclude_invalid: bool = False,
 ) -> Assessment:
     """Assess the input against --previous, else the archive's latest run before ``day``."""
-    from socprio.pipeline.assess import assess
+    from socprio.pipeline.assess import RejectedRecords, assess
 
     if archive is not None and archive.exists() and not archive.is_dir():
         raise OutputError("--archive is not a directory", file=str(archive))
@@ -56,19 +56,24 @@ def run_assessment(
         from socprio.history.archive import previous_run
 
         previous = previous_run(archive, before=day)
-    a = assess(
-        input,
-        loaded,
-        as_of=day,
-        include_dormant=include_dormant,
-        draws=draws,
-        seed=seed,
-        previous=previous,
-        progress=o.progress_bar(draws, quiet=quiet),
-        encoding=encoding,
-        delimiter=o.delimiter(delimiter),
-        exclude_invalid=exclude_invalid,
-    )
+    try:
+        a = assess(
+            input,
+            loaded,
+            as_of=day,
+            include_dormant=include_dormant,
+            draws=draws,
+            seed=seed,
+            previous=previous,
+            progress=o.progress_bar(draws, quiet=quiet),
+            encoding=encoding,
+            delimiter=o.delimiter(delimiter),
+            exclude_invalid=exclude_invalid,
+        )
+    except RejectedRecords as err:
+        if err.excludable:  # this command has the way forward: name it
+            err.message += " (--exclude-invalid ranks the rest, marked as partial, and exits 3)"
+        raise
     if a.warnings and not quiet:
         o.stderr(
             f"{a.provenance.input_path}: {len(a.warnings)} warning(s); "

@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from socprio.history.movement import Movement
 
 Progress = Callable[[int, int], None]  # (draws done, draws in all)
-HINT = " (--exclude-invalid ranks the rest, marked as partial, and exits 3)"
 
 
 class RejectedRecords(DataError):
@@ -38,11 +37,13 @@ class RejectedRecords(DataError):
 
         self.validated = validated
         super().__init__(
-            f"{validated.invalid} record(s) rejected; nothing was ranked or written"
-            + (HINT if excluded_lines(validated) else ""),
+            f"{validated.invalid} record(s) rejected; nothing was ranked or written",
             file=validated.source,
         )
         self.report = issues_text(validated, max_shown=20, errors_only=True)
+        # whether the valid records could be ranked without the rejected ones (no error
+        # concerns the whole file): a command with --exclude-invalid says so
+        self.excludable = excluded_lines(validated) is not None
 
 
 def validate_source(
