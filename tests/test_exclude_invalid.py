@@ -126,3 +126,20 @@ def test_only_commands_that_have_the_option_offer_it(tmp_path: Path) -> None:
         assert code == ExitCode.DATA and "--exclude-invalid" not in err, command
     code, _, err = run("report", str(bad), *AS_OF, "-o", str(tmp_path / "p.html"))
     assert code == ExitCode.DATA and "--exclude-invalid" in err
+
+
+def test_a_group_left_out_is_not_blamed_on_the_input(tmp_path: Path) -> None:
+    """Compared with last week, a group whose record was rejected says so; it is not
+    'missing from the input'."""
+    bad, ids = with_bad_cells(tmp_path)
+    previous = tmp_path / "last_week.csv"
+    assert run("rank", str(SAMPLE), *AS_OF, "-f", "csv", "-o", str(previous), "-q")[0] == 0
+    args = ("rank", str(bad), *AS_OF, "--exclude-invalid", "--previous", str(previous))
+    code, out, _ = run(*args, "-f", "json", "-q")
+    assert code == ExitCode.PARTIAL
+    dropped = {d["group_id"]: d["reason"] for d in json.loads(out)["meta"]["movement"]["dropped"]}
+    ranked = [gid for gid in ids if gid in previous.read_text(encoding="utf-8-sig")]
+    assert ranked  # at least one of them was ranked last week
+    assert {gid: dropped.get(gid) for gid in ranked} == dict.fromkeys(
+        ranked, "its record was rejected; --exclude-invalid left it out"
+    )

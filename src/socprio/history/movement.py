@@ -6,6 +6,7 @@ groups that dropped out.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -119,6 +120,7 @@ def movement(
     config_sha256: str | None = None,
     config_summary: dict[str, object] | None = None,
     unranked: pd.DataFrame | None = None,
+    rejected: Collection[str] = (),
 ) -> Movement:
     """Add previous_rank, rank_change (+ is up), previous_band, movement and movement_cause.
 
@@ -158,7 +160,7 @@ def movement(
     frame["movement_cause"] = frame["movement_cause"].astype(str)
     return Movement(
         frame=frame,
-        dropped=_dropped(previous, current["group_id"], unranked),
+        dropped=_dropped(previous, current["group_id"], unranked, rejected),
         since=previous.as_of,
         source=previous.source,
         config_changed=changed,
@@ -255,9 +257,15 @@ def _dummies(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     return frame[column].fillna("").astype(str).str.get_dummies(sep=";")
 
 
-def _dropped(previous: Previous, present: pd.Series, unranked: pd.DataFrame | None) -> pd.DataFrame:
+def _dropped(
+    previous: Previous,
+    present: pd.Series,
+    unranked: pd.DataFrame | None,
+    rejected: Collection[str] = (),
+) -> pd.DataFrame:
     """Groups in ``previous`` that are not in ``present``, by their last rank, with why:
-    their status now (``archived``, ``dormant``) or ``missing from the input``."""
+    their status now (``archived``, ``dormant``), a record ``--exclude-invalid`` left out, or
+    ``missing from the input``."""
     gone = previous.frame.loc[~previous.frame.index.isin(present)].sort_values("rank")
     status = (
         unranked.set_index("group_id")["status"].astype(str)
@@ -267,6 +275,8 @@ def _dropped(previous: Previous, present: pd.Series, unranked: pd.DataFrame | No
     missing = "missing from the input" if unranked is not None else "not in the new ranking"
     found = gone.index.to_series().map(status)
     reason = pd.Series(np.where(found.isna(), missing, found.astype(object)), dtype=object)
+    left_out = gone.index.isin(list(rejected))
+    reason[left_out] = "its record was rejected; --exclude-invalid left it out"
     return pd.DataFrame(
         {
             "group_id": gone.index.astype(str),

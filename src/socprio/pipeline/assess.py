@@ -92,8 +92,7 @@ def assess(
         source, config, as_of=as_of, encoding=encoding, delimiter=delimiter
     )
     excluded = _accepted(validated, exclude_invalid=exclude_invalid)
-    cfg = config.config
-    records = validated.records
+    cfg, records = config.config, validated.records
     m = build_matrix(records, cfg)
     s = score(m, cfg)
     r = rank(m, s, cfg, as_of=as_of, include_dormant=include_dormant)
@@ -103,7 +102,8 @@ def assess(
         report = (lambda done: progress(done, draws)) if progress is not None else None
         stab = stability(m, s, r, cfg, draws=draws, seed=seed, progress=report)
     table, unranked, flags = build_tables(records, m, s, r, cfg, stab=stab, opinion=opinion)
-    moved = _movement(table, unranked, previous, config) if previous is not None else None
+    rejected = validated.rejected_ids if excluded else ()
+    moved = None if previous is None else _movement(table, unranked, previous, config, rejected)
     counts = _counts(validated, ranked=len(r.order), excluded=excluded)
     settings = _settings(stab) if stab is not None else None
     prov = Provenance(__version__, config, validated.source, sha256, as_of, counts, settings)
@@ -177,6 +177,7 @@ def _movement(
     unranked: pd.DataFrame,
     previous: Previous | Path | str,
     config: LoadedConfig,
+    rejected: tuple[str, ...],
 ) -> Movement:
     """Movement since an earlier ranking, read (and checked against its archive manifest)
     when given as a path; each move's cause compares the two runs' data and configs."""
@@ -192,4 +193,5 @@ def _movement(
         config_sha256=config.sha256,
         config_summary=config_summary(config.config),
         unranked=unranked,
+        rejected=rejected,
     )

@@ -82,6 +82,7 @@ class Validated:
     blank: int
     invalid: int
     status_counts: dict[str, int] = field(default_factory=dict)
+    rejected_ids: tuple[str, ...] = ()  # the group_id cell of each rejected record, as written
 
     @property
     def read(self) -> int:
@@ -236,6 +237,8 @@ def validate_table(
         np.logical_or.reduce([*state.bad.values(), duplicate >= 0]) if n else np.zeros(0, bool)
     )
     keep = np.flatnonzero(~invalid)
+    ids = cells["group_id"]
+    rejected_ids = tuple(ids[i].strip() for i in np.flatnonzero(invalid).tolist())
     records = RecordColumns(model, state.columns, n)
     if len(keep) < n:
         records = records.take(keep)
@@ -253,6 +256,7 @@ def validate_table(
         blank,
         int(invalid.sum()),
         {s.value: counts.get(s.value, 0) for s in Status},
+        rejected_ids,
     )
 
 
