@@ -1,81 +1,22 @@
-"""SHELL: ``socprio gaps``: the collection plan (which unknowns would change a decision), and
-the output steps it shares with ``socprio quality``."""
+"""SHELL: ``socprio gaps``: the collection plan (which unknowns would change a decision)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date
-from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from socprio.cli import options as o
 from socprio.cli.app import app
-from socprio.errors import UsageError
+from socprio.cli.reportout import FormatOpt, OutputOpt, PlanFormat, declare, emit, plan_format
 
 if TYPE_CHECKING:
-    from socprio.config.models import LoadedConfig
     from socprio.present.gaps import GapsView
-    from socprio.write.plan import FileOutput, OutputPlan
 
 
-class PlanFormat(StrEnum):
-    """Output of ``gaps`` and ``quality``."""
-
-    TABLE = "table"
-    CSV = "csv"
-    JSON = "json"
-    MARKDOWN = "markdown"
-
-
-SUFFIXES = {".csv": PlanFormat.CSV, ".json": PlanFormat.JSON, ".md": PlanFormat.MARKDOWN}
-FormatOpt = Annotated[
-    PlanFormat | None,
-    typer.Option("--format", "-f", help="Output format. Default: from the --output suffix."),
-]
-OutputOpt = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write here (atomically); - for stdout.")
-]
 ForceOpt = Annotated[str | None, typer.Option("--force", help="Only groups of this lead force.")]
-Render = Callable[[PlanFormat, int, bool], "str | Iterable[str]"]
-
-
-def plan_format(fmt: PlanFormat | None, output: Path | None) -> PlanFormat:
-    """The format asked for, else the one the output's suffix names, else the table."""
-    implied = SUFFIXES.get(output.suffix.lower()) if output is not None else None
-    if fmt is not None and implied is not None and implied is not fmt:
-        raise UsageError(f"--format {fmt.value} does not fit an output named *{output.suffix}")  # type: ignore[union-attr]
-    chosen = fmt or implied or PlanFormat.TABLE
-    if chosen is PlanFormat.TABLE and output is not None and str(output) != "-":
-        raise UsageError("the table format is for the terminal; use -f csv, json or markdown")
-    return chosen
-
-
-def declare(plan: OutputPlan, output: Path | None, loaded: LoadedConfig) -> FileOutput | None:
-    """Declare ``--output`` on the plan (None for stdout), before any input is read."""
-    if output is None or str(output) == "-":
-        return None
-    return plan.file(output, mode=loaded.config.output.mode)
-
-
-def emit(
-    plan: OutputPlan, fmt: PlanFormat, target: FileOutput | None, render: Render
-) -> str | Iterable[str] | None:
-    """Stage the output for ``target`` and commit, or return it for stdout."""
-    import sys
-
-    from socprio.cli.steps import terminal_width
-
-    terminal = sys.stdout.isatty()
-    width = min(100, terminal_width())  # $COLUMNS, else the terminal on stdout or stderr
-    data = render(fmt, width, terminal and target is None)
-    if target is None:
-        return data
-    plan.stage(target, data, bom=fmt is PlanFormat.CSV)
-    plan.commit()
-    return None
 
 
 @app.command()

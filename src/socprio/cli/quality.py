@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from socprio.cli import options as o
 from socprio.cli.app import app
-from socprio.cli.gaps import FormatOpt, OutputOpt, PlanFormat, declare, emit, plan_format
+from socprio.cli.reportout import FormatOpt, OutputOpt, PlanFormat, declare, emit, plan_format
 
 if TYPE_CHECKING:
     from socprio.pipeline.quality import QualityReport
