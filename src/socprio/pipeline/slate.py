@@ -7,7 +7,6 @@ Reads nothing but the bytes it is given; never writes or prints.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -18,6 +17,7 @@ import numpy as np
 from socprio.core.flags import Flag
 from socprio.core.slate import ObjArray, Slate, SlateProblem, slate
 from socprio.errors import DataError
+from socprio.history.movement import band_numbers
 
 if TYPE_CHECKING:
     from socprio.config.models import LoadedConfig
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from socprio.read.input import Source
 
 BY_OVERRIDE = "override to Band 1"
-_BAND = re.compile(r"\d+")
 
 
 @dataclass(frozen=True)
@@ -42,16 +41,11 @@ def hard_reasons(a: Assessment) -> ObjArray:
     flags = list(Flag)
     now = a.flags[:, flags.index(Flag.ACTION_NOW)]
     lifted = a.flags[:, flags.index(Flag.OVERRIDE)]
-    band_one = np.array([_band_number(str(b)) == 1 for b in a.table["band"].tolist()], dtype=bool)
+    band_one = band_numbers(a.table["band"]).to_numpy() == 1
     out = np.full(len(a.table), "", dtype=object)
     out[lifted & band_one] = BY_OVERRIDE
     out[now] = Flag.ACTION_NOW.value
     return out
-
-
-def _band_number(label: str) -> int:
-    found = _BAND.match(label)
-    return int(found.group()) if found else 0
 
 
 def slate_problem(a: Assessment, effort: Mapping[str, float] | None = None) -> SlateProblem:
