@@ -13,6 +13,7 @@ from socprio.cli import options as o
 from socprio.cli.app import app
 from socprio.cli.steps import (
     choose_format,
+    compared_with,
     declare_output,
     deliver,
     finish_run,
@@ -105,7 +106,7 @@ def rank(
     week = plan.add(ArchiveWeek(archive, day, replace=replace, mode=mode)) if archive else None
     with plan.locked():
         source, kept = (input, b"") if week is None else _kept_input(input)
-        previous = previous or _archived_previous(archive, day)
+        previous = compared_with(previous, archive, day)  # recorded for replay
         settings: dict[str, Any] = {
             "include_dormant": include_dormant,
             "draws": draws or 0,
@@ -126,15 +127,6 @@ def rank(
     if target is None:
         deliver(plan, fmt, view, None, quiet=quiet, every_row=show_all or top is not None)
     finish_run(a, quiet=quiet, include_dormant=include_dormant)
-
-
-def _archived_previous(archive: Path | None, day: date) -> Path | None:
-    """The archive's newest run before ``day`` (what the run is compared with), if any."""
-    if archive is None or not archive.is_dir():
-        return None
-    from socprio.history.archive import previous_run
-
-    return previous_run(archive, before=day)
 
 
 def _archive(

@@ -32,6 +32,18 @@ def choose_format(fmt: OutputFormat | None, output: Path | None) -> OutputFormat
     return fmt
 
 
+def compared_with(previous: Path | None, archive: Path | None, day: date) -> Path | None:
+    """What the run is compared with: --previous, else the archive's newest run before
+    ``day`` (None when there is none); OutputError when --archive is not a directory."""
+    if archive is not None and archive.exists() and not archive.is_dir():
+        raise OutputError("--archive is not a directory", file=str(archive))
+    if previous is None and archive is not None and archive.is_dir():
+        from socprio.history.archive import previous_run
+
+        return previous_run(archive, before=day)
+    return previous
+
+
 def run_assessment(
     input: Source,
     loaded: LoadedConfig,
@@ -50,12 +62,7 @@ def run_assessment(
     """Assess the input against --previous, else the archive's latest run before ``day``."""
     from socprio.pipeline.assess import RejectedRecords, assess
 
-    if archive is not None and archive.exists() and not archive.is_dir():
-        raise OutputError("--archive is not a directory", file=str(archive))
-    if previous is None and archive is not None and archive.is_dir():
-        from socprio.history.archive import previous_run
-
-        previous = previous_run(archive, before=day)
+    previous = compared_with(previous, archive, day)
     try:
         a = assess(
             input,
