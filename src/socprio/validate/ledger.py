@@ -9,9 +9,10 @@ the archive: an unknown group id or a date after the as-of date (errors) and a r
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -109,19 +110,7 @@ def validate_ledger(table: CsvTable, cfg: Config, *, show_values: bool = False) 
     raw = raw.reindex(columns=list(LEDGER_COLUMNS)).fillna("").astype(str)
     lines = np.fromiter((r.line for r in table.rows), dtype=np.int64, count=len(table.rows))
     frame, failures = _checked(raw, cfg)
-    issues = [
-        Issue(
-            Severity.ERROR,
-            kind,
-            message,
-            src,
-            int(lines[i]),
-            column,
-            _value(raw, column, int(i), show_values),
-        )
-        for column, kind, message, bad in failures
-        for i in np.flatnonzero(bad)
-    ]
+    issues = _errors(failures, src, lines, raw, show_values)
     issues.sort(key=lambda i: (i.line or 0, LEDGER_COLUMNS.index(i.column or "group_id")))
     issues[:0] = unknown  # the ignored columns, as notices
     frame["line"] = lines
@@ -204,8 +193,28 @@ def _row_rules(
     return failures
 
 
-def _value(raw: pd.DataFrame, column: str, i: int, show: bool) -> str | None:
-    return str(raw[column].iat[i]) if show else None
+def _errors(
+    failures: Iterable[Failure],
+    src: str,
+    lines: npt.NDArray[np.int64],
+    cells: Any,
+    show_values: bool,
+) -> list[Issue]:
+    """One error per row each failing check marks: (column, kind, message, mask); the cell
+    (``cells[column][row]``) only with ``show_values``."""
+    return [
+        Issue(
+            Severity.ERROR,
+            kind,
+            message,
+            src,
+            int(lines[i]),
+            column,
+            str(cells[column][i]) if show_values else None,
+        )
+        for column, kind, message, bad in failures
+        for i in np.flatnonzero(bad).tolist()
+    ]
 
 
 def cross_check(
@@ -227,23 +236,11 @@ def cross_check(
         "group_id": f["group_id"].to_numpy(dtype=str),
         "date": f["date"].dt.strftime("%Y-%m-%d").to_numpy(dtype=str),
     }
-    found: list[Issue] = []
-    for column, kind, message, bad in (
+    checks = [
         ("group_id", "unknown_group", "group id is in no archived run", unknown),
         ("date", "after_as_of", f"after the as-of date {as_of} (the newest archived run)", later),
-    ):
-        found += [
-            Issue(
-                Severity.ERROR,
-                kind,
-                message,
-                src,
-                int(lines[i]),
-                column,
-                str(shown[column][i]) if show_values else None,
-            )
-            for i in np.flatnonzero(bad)
-        ]
+    ]
+    found = _errors(checks, src, lines, shown, show_values)
     if last_dates is not None and len(f):
         found += _disagreeing(f[~unknown & ~later], last_dates, src)
     issues = sorted(
