@@ -18,6 +18,7 @@ from render_inputs import tricky_csv, tricky_rows
 from socprio import Assessment
 from socprio.config.models import Config, LoadedConfig
 from socprio.core.ranking import rounded
+from socprio.pipeline.columns import Columns
 from socprio.present.csvout import csv_chunks, quoted, to_csv
 from socprio.present.escape import TRIGGERS, escape_cell
 
@@ -87,7 +88,7 @@ def test_csv_escapes_every_text_cell_and_header_whatever_the_trigger(a: Assessme
     frame["lead_force"] = [f"{t}force" for t in triggers]
     frame["=evil"] = "plain"
     before = frame.copy()
-    header, body = _parse(to_csv(dataclasses.replace(a, table=frame)))
+    header, body = _parse(to_csv(dataclasses.replace(a, columns=Columns.of_frame(frame))))
     assert "'=evil" in header
     assert [r[header.index("codename")] for r in body] == [f"'{t}x" for t in triggers]
     assert [r[header.index("lead_force")] for r in body] == [f"'{t}force" for t in triggers]

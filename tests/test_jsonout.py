@@ -16,6 +16,7 @@ from render_inputs import tricky_rows
 from socprio import Assessment, __version__
 from socprio.config.models import Config, LoadedConfig
 from socprio.core.ranking import rounded
+from socprio.pipeline.columns import Columns
 from socprio.present import jsonout
 from socprio.present.jsonout import json_chunks, to_json
 
@@ -111,7 +112,7 @@ def test_json_streams_a_chunk_of_groups_at_a_time_with_the_same_bytes(
 
 
 def test_json_of_an_empty_ranking_is_well_formed(a: Assessment) -> None:
-    empty = dataclasses.replace(a, table=a.table.iloc[:0])
+    empty = dataclasses.replace(a, columns=Columns.of_frame(a.table.iloc[:0]))
     parsed = json.loads(to_json(empty))
     assert parsed["groups"] == []
     assert parsed["meta"]["config"] == json.loads(to_json(a))["meta"]["config"]

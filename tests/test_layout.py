@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parents[1] / "src" / "socprio"
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src" / "socprio"
 MODULES = sorted(SRC.rglob("*.py"))
 CORE_FORBIDDEN = {
     "os", "sys", "io", "pathlib", "shutil", "time", "tempfile", "socket", "subprocess",
@@ -122,6 +123,25 @@ def test_help_path_loads_no_heavy_module() -> None:
         "print(sorted(heavy & set(sys.modules)))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_weekly_csv_run_loads_neither_pandas_nor_rich() -> None:
+    """The cron job's path (rank to CSV, no earlier run) pays only for what it uses."""
+    code = (
+        "import sys, tempfile, pathlib\n"
+        "from typer.testing import CliRunner\n"
+        "from socprio.cli import app\n"
+        "out = pathlib.Path(tempfile.mkdtemp()) / 'r.csv'\n"
+        "args = ['rank', 'sample_data/ocgs.csv', '-f', 'csv', '--as-of', '2026-11-23', '-q',\n"
+        "        '--top', '20', '-o', str(out)]\n"
+        "assert CliRunner().invoke(app, args).exit_code == 0\n"
+        "assert out.read_text().count('\\n') == 21\n"
+        "print(sorted({'pandas', 'rich', 'matplotlib', 'scipy'} & set(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
     assert done.stdout.strip() == "[]"
 
 

@@ -16,6 +16,7 @@ from conftest import assess_file, rows_csv, sample_csv, sample_rows
 from render_inputs import tricky_csv
 from socprio import Assessment, Flag
 from socprio.config.models import Config, LoadedConfig
+from socprio.pipeline.columns import Columns
 from socprio.present.captions import caption
 from socprio.present.escape import markdown_text, visible
 from socprio.present.markdown import to_markdown
@@ -87,7 +88,7 @@ def test_act_now_groups_outside_a_filter_are_named(act: Assessment) -> None:
 
 def test_without_act_now_groups_the_section_says_so(a: Assessment) -> None:
     calm = ~a.flags[:, NOW]
-    view = dataclasses.replace(a, table=a.table[calm], flags=a.flags[calm])
+    view = dataclasses.replace(a, columns=Columns.of_frame(a.table[calm]), flags=a.flags[calm])
     assert "No group has an active threat to life (ACTION_NOW)." in to_markdown(view)
     assert "No group has" not in to_markdown(a)
 

@@ -15,6 +15,7 @@ from conftest import assess_file, sample_csv
 from socprio import Assessment, Flag
 from socprio.config.models import LoadedConfig
 from socprio.core.flags import legend
+from socprio.pipeline.columns import Columns
 from socprio.present import grid as grid_module
 from socprio.present.escape import visible
 from socprio.present.table import table_chunks, table_text
@@ -102,7 +103,10 @@ def test_without_act_now_groups_the_table_says_so(a: Assessment) -> None:
     calm = a.select(force="ROCU")
     keep = ~calm.flags[:, NOW]
     calm = dataclasses.replace(
-        calm, table=calm.table[keep], flags=calm.flags[keep], act_now_outside=None
+        calm,
+        columns=Columns.of_frame(calm.table[keep]),
+        flags=calm.flags[keep],
+        act_now_outside=None,
     )
     text = table_text(calm, width=80)
     assert "Act now: no group has an active threat to life" in text
@@ -135,7 +139,7 @@ def test_input_text_is_shown_as_data(a: Assessment) -> None:
     hostile = ["\x1b[31mRED", "line\nbreak", "rtl\u202eevil", "[b]mark[/b]", "ｗｉｄｅ" * 6]
     frame = a.table.copy()
     frame.loc[frame.index[: len(hostile)], "codename"] = hostile
-    text = table_text(dataclasses.replace(a, table=frame), width=132)
+    text = table_text(dataclasses.replace(a, columns=Columns.of_frame(frame)), width=132)
     assert "\x1b" not in text and "\u202e" not in text
     for name in ("\\x1b[31mRED", "line\\x0abreak", "rtl\\u202eevil", "[b]mark[/b]"):
         assert name in text

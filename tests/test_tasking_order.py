@@ -118,7 +118,7 @@ def test_top_never_hides_an_act_now_group(a: Assessment) -> None:
     view = a.select(top=1)
     assert view.table["group_id"].tolist() == [a.table["group_id"].iloc[0], *now]
     assert view.provenance.counts.shown == 1 + len(now)
-    assert last > 1 and view.act_now_outside is not None and view.act_now_outside.empty
+    assert last > 1 and view.act_now_outside is not None and view.act_now_outside.rows == 0
 
 
 def test_act_now_groups_a_filter_leaves_out_are_kept_aside(a: Assessment) -> None:
@@ -130,4 +130,4 @@ def test_act_now_groups_a_filter_leaves_out_are_kept_aside(a: Assessment) -> Non
     assert outside is not None
     assert outside["group_id"].tolist() == a.table["group_id"][a.flags[:, NOW]].tolist()
     again = view.select(top=2)  # a view of a view keeps what was set aside
-    assert again.act_now_outside is not None and len(again.act_now_outside) == len(outside)
+    assert again.act_now_outside is not None and again.act_now_outside.rows == outside.rows

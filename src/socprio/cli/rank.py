@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from socprio.config.models import LoadedConfig
     from socprio.history.archive import ArchiveWeek
     from socprio.pipeline.result import Assessment
+    from socprio.write.plan import OutputPlan
 
 ArchiveOpt = Annotated[
     Path | None,
@@ -93,7 +94,6 @@ def rank(
     """Score, band and rank the active groups for tasking (act-now groups first).
 
     Every output is locked before the input is read; a run that fails writes nothing."""
-    from socprio.history.archive import ArchiveWeek
     from socprio.write.plan import OutputPlan
 
     loaded = o.load(config)
@@ -102,8 +102,7 @@ def rank(
     o.check_filters(loaded, force, crime, strand)
     plan = OutputPlan()
     target = declare_output(plan, fmt, output, loaded)
-    mode = loaded.config.output.mode
-    week = plan.add(ArchiveWeek(archive, day, replace=replace, mode=mode)) if archive else None
+    week = _week(plan, archive, day, replace=replace, mode=loaded.config.output.mode)
     with plan.locked():
         source, kept = (input, b"") if week is None else _kept_input(input)
         previous = compared_with(previous, archive, day)  # recorded for replay
@@ -127,6 +126,18 @@ def rank(
     if target is None:
         deliver(plan, fmt, view, None, quiet=quiet, every_row=show_all or top is not None)
     finish_run(a, quiet=quiet, include_dormant=include_dormant)
+
+
+def _week(
+    plan: OutputPlan, archive: Path | None, day: date, *, replace: bool, mode: int
+) -> ArchiveWeek | None:
+    """The archive week this run is stored in, declared on ``plan`` (None without --archive:
+    the history modules, and pandas with them, are then not imported)."""
+    if archive is None:
+        return None
+    from socprio.history.archive import ArchiveWeek
+
+    return plan.add(ArchiveWeek(archive, day, replace=replace, mode=mode))
 
 
 def _archive(

@@ -15,16 +15,15 @@ from typing import TYPE_CHECKING
 from socprio import __version__
 from socprio.config.models import LoadedConfig
 from socprio.errors import DataError
-from socprio.history.previous import Previous
+from socprio.pipeline.columns import Columns
 from socprio.pipeline.result import Assessment, Counts, Provenance, StabilitySettings
 from socprio.read.input import Source, read_input
 from socprio.validate.table import Severity, Validated, validate_table
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from socprio.core.stability import Stability
     from socprio.history.movement import Movement
+    from socprio.history.previous import Previous
 
 Progress = Callable[[int, int], None]  # (draws done, draws in all)
 
@@ -109,8 +108,8 @@ def assess(
     prov = Provenance(__version__, config, validated.source, sha256, as_of, counts, settings)
     return Assessment(
         provenance=prov,
-        table=moved.frame if moved is not None else table,
-        unranked=unranked,
+        columns=Columns.of_frame(moved.frame) if moved is not None else table,
+        unranked_columns=unranked,
         flags=flags,
         matrix=m,
         scores=s,
@@ -173,8 +172,8 @@ def _settings(stab: Stability) -> StabilitySettings:
 
 
 def _movement(
-    table: pd.DataFrame,
-    unranked: pd.DataFrame,
+    table: Columns,
+    unranked: Columns,
     previous: Previous | Path | str,
     config: LoadedConfig,
     rejected: tuple[str, ...],
@@ -184,14 +183,15 @@ def _movement(
     from socprio.core.causes import config_summary
     from socprio.history.archive import load_ranking
     from socprio.history.movement import movement
+    from socprio.history.previous import Previous
 
     earlier = previous if isinstance(previous, Previous) else load_ranking(Path(previous))
     return movement(
-        table,
+        table.frame(),
         earlier,
         same_within=config.config.movement.same_within,
         config_sha256=config.sha256,
         config_summary=config_summary(config.config),
-        unranked=unranked,
+        unranked=unranked.frame(),
         rejected=rejected,
     )

@@ -1,6 +1,6 @@
 """The tables of an ``Assessment``: one row per group, built column by column from the core.
 
-Built with pandas from the core's arrays, in rank order (or, for groups not ranked, by
+Built as numpy columns from the core's arrays, in rank order (or, for groups not ranked, by
 group_id). Numbers keep full precision here; each format rounds only when it writes.
 """
 
@@ -17,6 +17,7 @@ from socprio.core.flags import Flag
 from socprio.core.matrix import BoolArray, FactorMatrix, FloatArray, IntArray, gradings
 from socprio.core.ranking import Ranking, rounded
 from socprio.core.scoring import Scores
+from socprio.pipeline.columns import Columns, factorize, shared
 from socprio.validate.records import RecordBase, RecordColumns
 
 if TYPE_CHECKING:
@@ -114,15 +115,11 @@ def raw_texts(values: FloatArray, kind: FactorType) -> npt.NDArray[np.object_]:
 
 
 def shared_text(values: npt.NDArray[Any]) -> npt.NDArray[np.object_]:
-    """Text values as an object array holding one string object per distinct value.
-
-    pandas would otherwise make one string object per cell, which costs hundreds of MB on
-    a large file for columns that hold a handful of distinct values."""
-    import pandas as pd
-
-    codes, distinct = pd.factorize(values, use_na_sentinel=False)
-    shared: npt.NDArray[np.object_] = np.asarray(distinct, dtype=str).astype(object)[codes]
-    return shared
+    """Text values (or dates, shown as ISO text) as an object array holding one string
+    object per distinct value: one object per cell would cost hundreds of MB on a large file
+    for columns that hold a handful of distinct values."""
+    codes, distinct = factorize(values)
+    return shared(distinct.astype(str), codes)
 
 
 def joined(mask: BoolArray, names: Sequence[str]) -> npt.NDArray[np.object_]:
@@ -136,7 +133,7 @@ def joined(mask: BoolArray, names: Sequence[str]) -> npt.NDArray[np.object_]:
     return out
 
 
-def ranking_frame(
+def ranking_columns(
     records: Sequence[RecordBase],
     m: FactorMatrix,
     s: Scores,
@@ -144,13 +141,11 @@ def ranking_frame(
     cfg: Config,
     rows: IntArray,
     flags: BoolArray,
-) -> pd.DataFrame:
+) -> dict[str, npt.NDArray[Any]]:
     """One row per group of ``rows`` (matrix rows, in that order), with every factor's raw
     value and points; ``flags`` is the (len(rows), len(Flag)) mask of the ``flags`` column."""
-    import pandas as pd
-
     cols = RecordColumns.of(records).columns
-    label = np.array(r.labels)
+    label = r.labels
 
     def column(name: str, convert: Any = None) -> Any:
         return cols[name].array(convert)[rows] if len(rows) else np.array([], dtype=object)
@@ -162,26 +157,24 @@ def ranking_frame(
         "rank": r.rank[rows],
         "group_id": m.group_id[rows],
         "codename": column("codename"),
-        "band": shared_text(label[r.effective[rows]]),
+        "band": shared(label, r.effective[rows]),
         "score": s.total[rows],
         "score_min": s.score_min[rows],
         "score_max": s.score_max[rows],
         "coverage": s.coverage[rows],
-        "confidence": shared_text(np.array(["high", "medium", "low"])[m.confidence[rows]]),
+        "confidence": shared(["high", "medium", "low"], m.confidence[rows]),
         "flags": joined(flags, [f.value for f in Flag]),
         "overrides": joined(r.rules[rows], [rule.id for rule in cfg.overrides]),
-        "score_band": shared_text(label[r.band[rows]]),
+        "score_band": shared(label, r.band[rows]),
         "lead_force": column("lead_force"),
         "status": shared_text(m.status[rows]),
         "principal_crime": column("principal_crime"),
         "secondary_crimes": listed("secondary_crimes"),
-        "lro_assigned": shared_text(np.where(m.lro_assigned[rows], "yes", "no")),
+        "lro_assigned": shared(["no", "yes"], m.lro_assigned[rows].astype(np.int64)),
         "opportunity_4p": listed("opportunity_4p"),
         "grading": shared_text(gradings(cols)[rows] if len(rows) else np.array([], dtype=str)),
-        "last_intel_review": shared_text(m.last_review[rows].astype(str)),
-        "last_disruption_date": shared_text(
-            np.where(np.isnat(m.last_disruption[rows]), "", m.last_disruption[rows].astype(str))
-        ),
+        "last_intel_review": shared_text(m.last_review[rows]),
+        "last_disruption_date": _dates(m.last_disruption[rows]),
         "notes": column("notes"),  # free text, never scored; exported for the meeting
     }
     for g, name in enumerate(s.groups):
@@ -195,7 +188,14 @@ def ranking_frame(
         data[f"{name}_value"] = s.normalised[rows, j]
     for k, name in enumerate(s.weighted):
         data[f"{name}_points"] = s.contributions[rows, k]
-    return pd.DataFrame(data, copy=False)
+    return data
+
+
+def _dates(values: npt.NDArray[np.datetime64]) -> npt.NDArray[np.object_]:
+    """Dates as ISO text, blank where there is none (one string object per distinct date)."""
+    out = shared_text(values)
+    out[np.isnat(values)] = ""
+    return out
 
 
 def round_column(name: str, values: npt.NDArray[Any]) -> npt.NDArray[Any]:
@@ -273,27 +273,27 @@ def build_tables(
     *,
     stab: Stability | None,
     opinion: SecondOpinion,
-) -> tuple[pd.DataFrame, pd.DataFrame, BoolArray]:
+) -> tuple[Columns, Columns, BoolArray]:
     """The ranked table (rank order, with the stability and second-opinion columns after
     ``score_band``), the table of groups not ranked (by group_id), and the ranked flags."""
-    import pandas as pd
-
     ranked = r.order
     flags = flag_mask(r, ranked, stab, opinion)
-    table = ranking_frame(records, m, s, r, cfg, ranked, flags)
-    table.insert(1, "tasking_order", tasking_positions(flags))
-    at = list(table.columns).index("score_band") + 1
-    added = pd.DataFrame(assessed_columns(ranked, stab, opinion), index=table.index)
-    table = pd.concat([table.iloc[:, :at], added, table.iloc[:, at:]], axis=1)
+    base = ranking_columns(records, m, s, r, cfg, ranked, flags)
+    table: dict[str, npt.NDArray[Any]] = {"rank": base.pop("rank")}
+    table["tasking_order"] = tasking_positions(flags)
+    for name, values in base.items():
+        table[name] = values
+        if name == "score_band":
+            table |= assessed_columns(ranked, stab, opinion)
     others = np.setdiff1d(np.arange(len(m)), ranked)
     others = others[np.argsort(m.group_id[others], kind="stable")]
-    unranked = ranking_frame(records, m, s, r, cfg, others, flag_mask(r, others, None, None))
-    unranked.insert(1, "tasking_order", np.zeros(len(others), dtype=np.int64))  # not tasked
-    return table, unranked, flags
+    rest = ranking_columns(records, m, s, r, cfg, others, flag_mask(r, others, None, None))
+    unranked = {"rank": rest.pop("rank"), "tasking_order": np.zeros(len(others), dtype=np.int64)}
+    return Columns(table), Columns(unranked | rest), flags  # tasking_order 0: not tasked
 
 
 def selected_rows(
-    frame: pd.DataFrame,
+    table: Columns,
     *,
     force: str | None = None,
     crime: str | None = None,
@@ -302,15 +302,32 @@ def selected_rows(
 ) -> IntArray:
     """Positions of the rows matching every filter given (ignoring case, as the input does),
     then the first ``top``."""
-    keep = np.ones(len(frame), dtype=bool)
+    keep = np.ones(table.rows, dtype=bool)
     if force:
-        keep &= frame["lead_force"].str.casefold() == force.casefold()
+        keep &= _casefolded(table["lead_force"]) == force.casefold()
     if crime:
-        crimes = ";" + frame["principal_crime"] + ";" + frame["secondary_crimes"] + ";"
-        keep &= crimes.str.casefold().str.contains(f";{crime.casefold()};", regex=False).to_numpy()
+        crimes = _listed(table["principal_crime"]) + ";" + _listed(table["secondary_crimes"])
+        keep &= _holds(crimes, crime)
     if strand:
-        strands = ";" + frame["opportunity_4p"] + ";"
-        keep &= (
-            strands.str.casefold().str.contains(f";{strand.casefold()};", regex=False).to_numpy()
-        )
+        keep &= _holds(_listed(table["opportunity_4p"]), strand)
     return np.flatnonzero(keep)[:top]
+
+
+def _casefolded(values: npt.NDArray[Any]) -> npt.NDArray[np.object_]:
+    """Each distinct text casefolded once."""
+    codes, distinct = factorize(values)
+    return np.array([str(v).casefold() for v in distinct], dtype=object)[codes]
+
+
+def _listed(values: npt.NDArray[Any]) -> npt.NDArray[np.object_]:
+    """';'-separated lists, casefolded, with a ';' at each end so an item matches whole."""
+    out: npt.NDArray[np.object_] = ";" + _casefolded(values) + ";"
+    return out
+
+
+def _holds(lists: npt.NDArray[np.object_], item: str) -> BoolArray:
+    """Which ';'-framed lists hold ``item`` (ignoring case), each distinct list tested once."""
+    codes, distinct = factorize(lists)
+    found = np.array([f";{item.casefold()};" in str(v) for v in distinct], dtype=bool)
+    out: BoolArray = found[codes]
+    return out

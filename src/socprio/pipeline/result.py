@@ -17,6 +17,7 @@ import numpy as np
 
 from socprio.config.models import Config, LoadedConfig
 from socprio.core.flags import Flag
+from socprio.pipeline.columns import Columns
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -137,10 +138,11 @@ class RankedGroup:
 class Assessment:
     """One validated, scored, ranked and assessed input: everything any output shows.
 
-    ``table`` holds the ranked groups in rank order (one row each: identity, band, score,
+    ``columns`` holds the ranked groups in rank order (one row each: identity, band, score,
     every factor's raw value, value and points, flags, the second opinion, stability columns
-    when the draws ran, movement columns when a previous run was given). ``unranked`` holds
-    the valid groups that were not ranked (archived, and dormant unless included), by
+    when the draws ran, movement columns when a previous run was given); ``table`` is the
+    same as a pandas DataFrame, built when first read. ``unranked_columns`` (``unranked``)
+    holds the valid groups that were not ranked (archived, and dormant unless included), by
     group_id, with the same base columns. ``flags`` is the (ranked, len(Flag)) mask behind
     the table's ``flags`` column. The core arrays are kept for ``explain`` and ``stability``:
     their row i is matrix row i, not rank order. In a view (``select``),
@@ -149,8 +151,8 @@ class Assessment:
     """
 
     provenance: Provenance
-    table: pd.DataFrame
-    unranked: pd.DataFrame
+    columns: Columns
+    unranked_columns: Columns
     flags: BoolArray
     matrix: FactorMatrix
     scores: Scores
@@ -160,7 +162,17 @@ class Assessment:
     movement: Movement | None = None
     warnings: tuple[Issue, ...] = ()
     excluded: tuple[Issue, ...] = ()  # the errors of the records --exclude-invalid left out
-    act_now_outside: pd.DataFrame | None = None
+    act_now_outside: Columns | None = None
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The ranked groups in rank order as a DataFrame (the columns of ``columns``)."""
+        return self.columns.frame()
+
+    @property
+    def unranked(self) -> pd.DataFrame:
+        """The valid groups not ranked, by group_id, as a DataFrame."""
+        return self.unranked_columns.frame()
 
     @property
     def config(self) -> Config:
@@ -175,7 +187,7 @@ class Assessment:
 
     def flags_of(self, group_id: str) -> frozenset[Flag]:
         """The flags of one ranked group (empty when it is not in ``table``)."""
-        rows = np.flatnonzero(self.table["group_id"].to_numpy(dtype=str) == group_id)
+        rows = np.flatnonzero(self.columns["group_id"] == group_id)
         if not len(rows):
             return frozenset()
         return frozenset(f for f, on in zip(Flag, self.flags[rows[0]], strict=True) if on)
@@ -219,19 +231,19 @@ class Assessment:
         if force is None and crime is None and strand is None and top is None:
             return self
         now = self.flags[:, list(Flag).index(Flag.ACTION_NOW)]
-        keep = selected_rows(self.table, force=force, crime=crime, strand=strand)
-        outside = self.table.iloc[np.setdiff1d(np.flatnonzero(now), keep)]
-        if self.act_now_outside is not None:  # a view of a view
-            import pandas as pd
-
-            outside = pd.concat([self.act_now_outside, outside]).sort_values("rank")
+        keep = selected_rows(self.columns, force=force, crime=crime, strand=strand)
+        outside = self.columns.take(np.setdiff1d(np.flatnonzero(now), keep))
+        if self.act_now_outside is not None:  # a view of a view: both sets, in rank order
+            both = {k: np.concatenate([self.act_now_outside[k], outside[k]]) for k in outside}
+            outside = Columns(both, integer=outside.integer)
+            outside = outside.take(np.argsort(both["rank"], kind="stable"))
         if top is not None:
             keep = keep[(np.arange(len(keep)) < top) | now[keep]]
         counts = dataclasses.replace(self.provenance.counts, shown=len(keep))
         return dataclasses.replace(
             self,
             provenance=dataclasses.replace(self.provenance, counts=counts),
-            table=self.table.iloc[keep],
+            columns=self.columns.take(keep),
             flags=self.flags[keep],
             act_now_outside=outside,
         )

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
+from socprio.pipeline.columns import factorize
 from socprio.pipeline.frame import export_columns, round_column
 from socprio.present.captions import excluded_note
 from socprio.present.escape import escape_cell
@@ -32,16 +32,17 @@ def csv_chunks(a: Assessment) -> Iterator[str]:
     Each column is rounded and formatted once per distinct value (numbers stay numbers; every
     text cell and header is formula-escaped), then rows go through the C csv writer.
     """
-    frame = a.table[export_columns(a.table.columns)]  # the meeting's columns first
-    columns = [_csv_column(str(col), frame[col]) for col in frame.columns]
+    table = a.columns
+    names = export_columns(table)  # the meeting's columns first
+    columns = [_csv_column(name, table[name], name in table.integer) for name in names]
     constant = {"marking": a.config.marking}  # a cell on every row, so no row loses it
     if partial := excluded_note(a.provenance.counts):
         constant["excluded"] = partial  # only a partial run (--exclude-invalid) has it
     for text in constant.values():
         cell = np.array([quoted(escape_cell(text))], dtype=object)
-        columns.append((np.zeros(len(frame), dtype=np.int32), cell))
-    yield ",".join(quoted(escape_cell(str(c))) for c in [*frame.columns, *constant]) + "\r\n"
-    for start in range(0, len(frame), CSV_CHUNK_ROWS):
+        columns.append((np.zeros(table.rows, dtype=np.int32), cell))
+    yield ",".join(quoted(escape_cell(c)) for c in [*names, *constant]) + "\r\n"
+    for start in range(0, table.rows, CSV_CHUNK_ROWS):
         stop = start + CSV_CHUNK_ROWS
         cells = (shown[codes[start:stop]].tolist() for codes, shown in columns)
         yield "".join([",".join(row) + "\r\n" for row in zip(*cells, strict=True)])
@@ -58,16 +59,14 @@ def quoted(text: str) -> str:
 
 
 def _csv_column(
-    name: str, series: pd.Series
+    name: str, values: npt.NDArray[Any], integer: bool
 ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.object_]]:
     """One column as (codes, distinct cell texts): numbers rounded as printed and written as
-    their shortest repr, text formula-escaped. Each distinct value is formatted once."""
-    values = series.to_numpy()
+    their shortest repr (``integer``: held as floats, printed as integers), text
+    formula-escaped. Each distinct value is formatted once."""
     numeric = values.dtype.kind in "fiub"
-    integer = series.dtype.kind in "iu"  # Int64 with NA arrives as floats: print 7, not 7.0
-    codes, distinct = pd.factorize(
-        round_column(name, values) if numeric else series, use_na_sentinel=False
-    )
+    integer = integer or values.dtype.kind in "iu"
+    codes, distinct = factorize(round_column(name, values) if numeric else values)
     if numeric:
         shown = [  # NaN -> blank
             "" if v != v else str(int(v)) if integer else str(v) for v in distinct.tolist()

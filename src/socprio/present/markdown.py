@@ -33,10 +33,12 @@ def act_now_lines(a: Assessment) -> list[str]:
             f"score {r.score}, {_md(r.lead_force)}, {_md(r.principal_crime)}; flags {flags}"
         )
     outside = a.act_now_outside
-    if outside is not None and len(outside):
+    if outside is not None and outside.rows:
         named = ", ".join(
-            f"#{r.rank} {_md(r.group_id)} ({_md(r.lead_force)})"
-            for r in outside.itertuples(index=False)
+            f"#{rank} {_md(gid)} ({_md(force)})"
+            for rank, gid, force in zip(
+                outside["rank"], outside["group_id"], outside["lead_force"], strict=True
+            )
         )
         lines.append(f"- **Outside this view** (not matching its filters): {named}")
     elif not len(act):

@@ -74,7 +74,7 @@ def _act_now(a: Assessment, g: Grid, rows: np.ndarray, width: int) -> Iterator[s
     """The Act now section: every act-now group of the view, then those outside it."""
     ink = g.ink
     outside = a.act_now_outside
-    elsewhere = 0 if outside is None else len(outside)
+    elsewhere = 0 if outside is None else outside.rows
     if len(rows):
         plural = "group" if len(rows) == 1 else "groups"
         head = (

@@ -1,0 +1,103 @@
+"""The tables of an ``Assessment`` as named numpy columns, so that pandas is paid for only by
+the outputs that use it.
+
+The pipeline builds each table column by column from the core's arrays. A CSV export reads the
+columns as they are; the other outputs read ``Columns.frame()``, the same columns as a pandas
+DataFrame, built once and without copying.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from socprio.core.matrix import IntArray
+
+# Above this many values, pandas' hash table factorises a column faster than numpy's sort,
+# and its import (a fifth of a second) is repaid; below it, the weekly run never imports it.
+HASH_FACTORIZE_FROM = 50_000
+
+
+def factorize(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.int64], npt.NDArray[Any]]:
+    """(codes, distinct) with ``distinct[codes]`` equal to ``values`` (NaN equal to NaN): each
+    distinct value can then be formatted once. The order of ``distinct`` is unspecified."""
+    if len(values) >= HASH_FACTORIZE_FROM:
+        import pandas as pd
+
+        codes, distinct = pd.factorize(values, use_na_sentinel=False)
+        return codes.astype(np.int64), np.asarray(distinct, dtype=values.dtype)
+    distinct, inverse = np.unique(values, return_inverse=True)  # text: all str, so they sort
+    return inverse.reshape(-1).astype(np.int64), distinct
+
+
+def shared(labels: npt.NDArray[Any] | Sequence[str], codes: IntArray) -> npt.NDArray[np.object_]:
+    """``labels[codes]`` as an object array holding one string object per label: a text
+    column of a handful of values then costs one pointer per row, not one string."""
+    out: npt.NDArray[np.object_] = np.asarray(labels, dtype=str).astype(object)[codes]
+    return out
+
+
+class Columns(Mapping[str, npt.NDArray[Any]]):
+    """Named 1-D arrays of one length, in column order: one row per group.
+
+    Built from arrays by the pipeline, or wrapping a DataFrame (a table joined with an earlier
+    run). ``integer`` names the columns whose numbers print as integers although they are held
+    as floats (a nullable integer column with missing values)."""
+
+    def __init__(
+        self, data: Mapping[str, npt.NDArray[Any]], *, integer: frozenset[str] = frozenset()
+    ):
+        self._data = dict(data)
+        self.integer = integer
+        self._frame: pd.DataFrame | None = None
+
+    @classmethod
+    def of_frame(cls, frame: pd.DataFrame) -> Columns:
+        """The columns of ``frame`` (which ``frame()`` then returns as it is)."""
+        data: dict[str, npt.NDArray[Any]] = {}
+        integer = set()
+        for name in frame.columns:
+            series = frame[name]
+            if series.dtype.kind in "iu" and series.hasnans:  # pandas' nullable Int64
+                data[str(name)] = series.to_numpy(dtype=np.float64, na_value=np.nan)
+                integer.add(str(name))
+            else:
+                data[str(name)] = series.to_numpy()
+        out = cls(data, integer=frozenset(integer))
+        out._frame = frame
+        return out
+
+    def __getitem__(self, name: str) -> npt.NDArray[Any]:
+        return self._data[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        """The number of columns (``rows`` is the number of rows)."""
+        return len(self._data)
+
+    @property
+    def rows(self) -> int:
+        """The number of rows."""
+        return len(next(iter(self._data.values()))) if self._data else 0
+
+    def take(self, rows: IntArray) -> Columns:
+        """The given rows, in that order."""
+        if self._frame is not None:
+            return Columns.of_frame(self._frame.iloc[rows])
+        return Columns({k: v[rows] for k, v in self._data.items()}, integer=self.integer)
+
+    def frame(self) -> pd.DataFrame:
+        """The columns as a pandas DataFrame (built once, sharing the arrays)."""
+        if self._frame is None:
+            import pandas as pd
+
+            self._frame = pd.DataFrame(self._data, copy=False)
+        return self._frame
