@@ -6,7 +6,7 @@ Numbers are rounded as printed and stay numeric; every text cell and header is f
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,8 +29,9 @@ def to_csv(a: Assessment) -> str:
 def csv_chunks(a: Assessment) -> Iterator[str]:
     """The CSV of ``to_csv`` as text chunks, so a large ranking streams to its file.
 
-    Each column is rounded and formatted once per distinct value (numbers stay numbers; every
-    text cell and header is formula-escaped), then rows go through the C csv writer.
+    Numbers are rounded as printed and stay numbers; every text cell and header is
+    formula-escaped. A column of few distinct values formats each once; a column of mostly
+    distinct values (scores, codenames) is formatted chunk by chunk, so memory stays bounded.
     """
     table = a.columns
     names = export_columns(table)  # the meeting's columns first
@@ -39,12 +40,10 @@ def csv_chunks(a: Assessment) -> Iterator[str]:
     if partial := excluded_note(a.provenance.counts):
         constant["excluded"] = partial  # only a partial run (--exclude-invalid) has it
     for text in constant.values():
-        cell = np.array([quoted(escape_cell(text))], dtype=object)
-        columns.append((np.zeros(table.rows, dtype=np.int32), cell))
-    yield ",".join(quoted(escape_cell(c)) for c in [*names, *constant]) + "\r\n"
+        columns.append(_coded(np.zeros(table.rows, dtype=np.uint8), [_text(text)]))
+    yield ",".join(_text(c) for c in [*names, *constant]) + "\r\n"
     for start in range(0, table.rows, CSV_CHUNK_ROWS):
-        stop = start + CSV_CHUNK_ROWS
-        cells = (shown[codes[start:stop]].tolist() for codes, shown in columns)
+        cells = (column(start, start + CSV_CHUNK_ROWS) for column in columns)
         yield "".join([",".join(row) + "\r\n" for row in zip(*cells, strict=True)])
 
 
@@ -58,19 +57,34 @@ def quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"' if NEEDS_QUOTES.search(text) else text
 
 
-def _csv_column(
-    name: str, values: npt.NDArray[Any], integer: bool
-) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.object_]]:
-    """One column as (codes, distinct cell texts): numbers rounded as printed and written as
-    their shortest repr (``integer``: held as floats, printed as integers), text
-    formula-escaped. Each distinct value is formatted once."""
+Cells = Callable[[int, int], list[str]]  # a column's cell texts for rows [start, stop)
+
+
+def _csv_column(name: str, values: npt.NDArray[Any], integer: bool) -> Cells:
+    """One column's cell texts: numbers rounded as printed and written as their shortest
+    repr (``integer``: held as floats, printed as integers), text formula-escaped."""
     numeric = values.dtype.kind in "fiub"
     integer = integer or values.dtype.kind in "iu"
-    codes, distinct = factorize(round_column(name, values) if numeric else values)
-    if numeric:
-        shown = [  # NaN -> blank
-            "" if v != v else str(int(v)) if integer else str(v) for v in distinct.tolist()
-        ]
-    else:
-        shown = [quoted(escape_cell(str(v))) for v in distinct]
-    return codes.astype(np.int32), np.array(shown, dtype=object)
+    shown = round_column(name, values) if numeric else values
+    text = _number_text(integer) if numeric else _text
+    codes, distinct = factorize(shown)
+    if len(distinct) * 4 > len(shown):  # mostly distinct: format each chunk as it is written
+        return lambda start, stop: [text(v) for v in shown[start:stop].tolist()]
+    return _coded(codes.astype(np.min_scalar_type(len(distinct))), map(text, distinct.tolist()))
+
+
+def _coded(codes: npt.NDArray[np.integer[Any]], texts: Iterable[str]) -> Cells:
+    """The cells of a column held as codes into its distinct texts."""
+    shown = np.array(list(texts), dtype=object)
+    return lambda start, stop: shown[codes[start:stop]].tolist()
+
+
+def _number_text(integer: bool) -> Callable[[Any], str]:
+    """How a number is written: its shortest repr (an integer as one), blank for NaN."""
+    if integer:
+        return lambda v: "" if v != v else str(int(v))
+    return lambda v: "" if v != v else str(v)
+
+
+def _text(value: Any) -> str:
+    return quoted(escape_cell(str(value)))
