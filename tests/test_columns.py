@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from socprio.pipeline import columns
-from socprio.pipeline.columns import Columns, factorize
+from socprio.pipeline.columns import Columns, Picked, factorize
 
 TEXT = st.lists(st.sampled_from(["", "a", "A", "=1", "b;c", "\u00e9", "e\u0301"]) | st.text())
 NUMBERS = st.lists(st.sampled_from([0.0, -0.0, 1.5, float("nan"), 1e300, 2.0]) | st.floats())
@@ -68,3 +68,14 @@ def test_columns_become_one_frame_that_shares_their_arrays() -> None:
     assert table.frame() is table.frame()
     assert table.frame()["band"].tolist() == ["1A", "1B"]
     assert Columns({}).rows == 0
+
+
+def test_a_picked_column_reads_as_its_rows_of_the_core_array_through_any_view() -> None:
+    values = np.array([10.0, 20.0, 30.0, 40.0])
+    rows = np.array([3, 1, 0])
+    table = Columns({"score": Picked(values, rows), "group_id": np.array(["d", "b", "a"])})
+    assert table.rows == 3 and table["score"].tolist() == [40.0, 20.0, 10.0]
+    view = table.take(np.array([2, 0]))
+    assert view.rows == 2 and view["score"].tolist() == [10.0, 40.0]
+    assert view["group_id"].tolist() == ["a", "d"]
+    assert view.frame()["score"].tolist() == [10.0, 40.0]

@@ -9,15 +9,15 @@ DataFrame, built once and without copying.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
+from socprio.core.matrix import IntArray
+
 if TYPE_CHECKING:
     import pandas as pd
-
-    from socprio.core.matrix import IntArray
 
 # Above this many values, pandas' hash table factorises a column faster than numpy's sort,
 # and its import (a fifth of a second) is repaid; below it, the weekly run never imports it.
@@ -43,6 +43,17 @@ def shared(labels: npt.NDArray[Any] | Sequence[str], codes: IntArray) -> npt.NDA
     return out
 
 
+class Picked(NamedTuple):
+    """A column taken from a core array as it is read: ``values[rows]``. The numbers of a
+    large table are then not copied into rank order until an output reads them."""
+
+    values: npt.NDArray[Any]
+    rows: IntArray
+
+
+Column = npt.NDArray[Any] | Picked
+
+
 class Columns(Mapping[str, npt.NDArray[Any]]):
     """Named 1-D arrays of one length, in column order: one row per group.
 
@@ -51,8 +62,8 @@ class Columns(Mapping[str, npt.NDArray[Any]]):
     as floats (a nullable integer column with missing values)."""
 
     def __init__(
-        self, data: Mapping[str, npt.NDArray[Any]], *, integer: frozenset[str] = frozenset()
-    ):
+        self, data: Mapping[str, Column], *, integer: frozenset[str] = frozenset()
+    ) -> None:
         self._data = dict(data)
         self.integer = integer
         self._frame: pd.DataFrame | None = None
@@ -74,7 +85,8 @@ class Columns(Mapping[str, npt.NDArray[Any]]):
         return out
 
     def __getitem__(self, name: str) -> npt.NDArray[Any]:
-        return self._data[name]
+        column = self._data[name]
+        return column.values[column.rows] if isinstance(column, Picked) else column
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._data)
@@ -86,18 +98,26 @@ class Columns(Mapping[str, npt.NDArray[Any]]):
     @property
     def rows(self) -> int:
         """The number of rows."""
-        return len(next(iter(self._data.values()))) if self._data else 0
+        if not self._data:
+            return 0
+        first = next(iter(self._data.values()))
+        return len(first.rows if isinstance(first, Picked) else first)
 
     def take(self, rows: IntArray) -> Columns:
         """The given rows, in that order."""
         if self._frame is not None:
             return Columns.of_frame(self._frame.iloc[rows])
-        return Columns({k: v[rows] for k, v in self._data.items()}, integer=self.integer)
+        data = {k: _take(v, rows) for k, v in self._data.items()}
+        return Columns(data, integer=self.integer)
 
     def frame(self) -> pd.DataFrame:
         """The columns as a pandas DataFrame (built once, sharing the arrays)."""
         if self._frame is None:
             import pandas as pd
 
-            self._frame = pd.DataFrame(self._data, copy=False)
+            self._frame = pd.DataFrame({k: self[k] for k in self._data}, copy=False)
         return self._frame
+
+
+def _take(column: Column, rows: IntArray) -> Column:
+    return Picked(column.values, column.rows[rows]) if isinstance(column, Picked) else column[rows]

@@ -17,7 +17,7 @@ from socprio.core.flags import Flag
 from socprio.core.matrix import BoolArray, FactorMatrix, FloatArray, IntArray, gradings
 from socprio.core.ranking import Ranking, rounded
 from socprio.core.scoring import Scores
-from socprio.pipeline.columns import Columns, factorize, shared
+from socprio.pipeline.columns import Column, Columns, Picked, factorize, shared
 from socprio.validate.records import RecordBase, RecordColumns
 
 if TYPE_CHECKING:
@@ -141,7 +141,7 @@ def ranking_columns(
     cfg: Config,
     rows: IntArray,
     flags: BoolArray,
-) -> dict[str, npt.NDArray[Any]]:
+) -> dict[str, Column]:
     """One row per group of ``rows`` (matrix rows, in that order), with every factor's raw
     value and points; ``flags`` is the (len(rows), len(Flag)) mask of the ``flags`` column."""
     cols = RecordColumns.of(records).columns
@@ -153,15 +153,15 @@ def ranking_columns(
     def listed(name: str) -> Any:
         return column(name, ";".join)
 
-    data: dict[str, Any] = {
-        "rank": r.rank[rows],
+    data: dict[str, Column] = {
+        "rank": Picked(r.rank, rows),
         "group_id": m.group_id[rows],
         "codename": column("codename"),
         "band": shared(label, r.effective[rows]),
-        "score": s.total[rows],
-        "score_min": s.score_min[rows],
-        "score_max": s.score_max[rows],
-        "coverage": s.coverage[rows],
+        "score": Picked(s.total, rows),
+        "score_min": Picked(s.score_min, rows),
+        "score_max": Picked(s.score_max, rows),
+        "coverage": Picked(s.coverage, rows),
         "confidence": shared(["high", "medium", "low"], m.confidence[rows]),
         "flags": joined(flags, [f.value for f in Flag]),
         "overrides": joined(r.rules[rows], [rule.id for rule in cfg.overrides]),
@@ -178,16 +178,16 @@ def ranking_columns(
         "notes": column("notes"),  # free text, never scored; exported for the meeting
     }
     for g, name in enumerate(s.groups):
-        data[f"{name}_points"] = s.group_points[rows, g]
+        data[f"{name}_points"] = Picked(s.group_points[:, g], rows)
     for j, (name, factor) in enumerate(cfg.factors.items()):
         if factor.type is FactorType.CRIME_TYPE:
-            data[f"{name}_raw"] = s.normalised[rows, j]
+            data[f"{name}_raw"] = Picked(s.normalised[:, j], rows)
         else:
             data[f"{name}_raw"] = raw_texts(m.raw[rows, j], factor.type)
     for j, name in enumerate(cfg.factors):
-        data[f"{name}_value"] = s.normalised[rows, j]
+        data[f"{name}_value"] = Picked(s.normalised[:, j], rows)
     for k, name in enumerate(s.weighted):
-        data[f"{name}_points"] = s.contributions[rows, k]
+        data[f"{name}_points"] = Picked(s.contributions[:, k], rows)
     return data
 
 
@@ -248,19 +248,19 @@ def flag_mask(
 
 def assessed_columns(
     rows: IntArray, stab: Stability | None, opinion: SecondOpinion
-) -> dict[str, Any]:
+) -> dict[str, Column]:
     """The stability columns (when the draws ran) and the second-opinion ranks of ``rows``."""
-    added: dict[str, Any] = {}
+    added: dict[str, Column] = {}
     if stab is not None:
         added = {
-            "rank_p5": stab.rank_p5[rows],
-            "rank_p95": stab.rank_p95[rows],
-            "p_top_k": stab.p_top_k[rows],
-            "p_same_band": stab.p_same_band[rows],
+            "rank_p5": Picked(stab.rank_p5, rows),
+            "rank_p95": Picked(stab.rank_p95, rows),
+            "p_top_k": Picked(stab.p_top_k, rows),
+            "p_same_band": Picked(stab.p_same_band, rows),
         }
     return added | {
-        "harm_rank": opinion.harm_rank[rows],
-        "attribute_rank": opinion.attribute_rank[rows],
+        "harm_rank": Picked(opinion.harm_rank, rows),
+        "attribute_rank": Picked(opinion.attribute_rank, rows),
     }
 
 
@@ -279,7 +279,7 @@ def build_tables(
     ranked = r.order
     flags = flag_mask(r, ranked, stab, opinion)
     base = ranking_columns(records, m, s, r, cfg, ranked, flags)
-    table: dict[str, npt.NDArray[Any]] = {"rank": base.pop("rank")}
+    table: dict[str, Column] = {"rank": base.pop("rank")}
     table["tasking_order"] = tasking_positions(flags)
     for name, values in base.items():
         table[name] = values
