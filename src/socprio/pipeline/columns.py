@@ -51,7 +51,7 @@ class Picked(NamedTuple):
     rows: IntArray
 
 
-Column = npt.NDArray[Any] | Picked
+ColumnData = npt.NDArray[Any] | Picked
 
 
 class Columns(Mapping[str, npt.NDArray[Any]]):
@@ -62,7 +62,7 @@ class Columns(Mapping[str, npt.NDArray[Any]]):
     as floats (a nullable integer column with missing values)."""
 
     def __init__(
-        self, data: Mapping[str, Column], *, integer: frozenset[str] = frozenset()
+        self, data: Mapping[str, ColumnData], *, integer: frozenset[str] = frozenset()
     ) -> None:
         self._data = dict(data)
         self.integer = integer
@@ -119,5 +119,5 @@ class Columns(Mapping[str, npt.NDArray[Any]]):
         return self._frame
 
 
-def _take(column: Column, rows: IntArray) -> Column:
+def _take(column: ColumnData, rows: IntArray) -> ColumnData:
     return Picked(column.values, column.rows[rows]) if isinstance(column, Picked) else column[rows]

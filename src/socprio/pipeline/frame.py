@@ -17,7 +17,7 @@ from socprio.core.flags import Flag
 from socprio.core.matrix import BoolArray, FactorMatrix, FloatArray, IntArray, gradings
 from socprio.core.ranking import Ranking, rounded
 from socprio.core.scoring import Scores
-from socprio.pipeline.columns import Column, Columns, Picked, factorize, shared
+from socprio.pipeline.columns import ColumnData, Columns, Picked, factorize, shared
 from socprio.validate.records import RecordBase, RecordColumns
 
 if TYPE_CHECKING:
@@ -141,7 +141,7 @@ def ranking_columns(
     cfg: Config,
     rows: IntArray,
     flags: BoolArray,
-) -> dict[str, Column]:
+) -> dict[str, ColumnData]:
     """One row per group of ``rows`` (matrix rows, in that order), with every factor's raw
     value and points; ``flags`` is the (len(rows), len(Flag)) mask of the ``flags`` column."""
     cols = RecordColumns.of(records).columns
@@ -153,7 +153,7 @@ def ranking_columns(
     def listed(name: str) -> Any:
         return column(name, ";".join)
 
-    data: dict[str, Column] = {
+    data: dict[str, ColumnData] = {
         "rank": Picked(r.rank, rows),
         "group_id": m.group_id[rows],
         "codename": column("codename"),
@@ -248,9 +248,9 @@ def flag_mask(
 
 def assessed_columns(
     rows: IntArray, stab: Stability | None, opinion: SecondOpinion
-) -> dict[str, Column]:
+) -> dict[str, ColumnData]:
     """The stability columns (when the draws ran) and the second-opinion ranks of ``rows``."""
-    added: dict[str, Column] = {}
+    added: dict[str, ColumnData] = {}
     if stab is not None:
         added = {
             "rank_p5": Picked(stab.rank_p5, rows),
@@ -279,7 +279,7 @@ def build_tables(
     ranked = r.order
     flags = flag_mask(r, ranked, stab, opinion)
     base = ranking_columns(records, m, s, r, cfg, ranked, flags)
-    table: dict[str, Column] = {"rank": base.pop("rank")}
+    table: dict[str, ColumnData] = {"rank": base.pop("rank")}
     table["tasking_order"] = tasking_positions(flags)
     for name, values in base.items():
         table[name] = values
