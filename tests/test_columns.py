@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from socprio.pipeline import columns
-from socprio.pipeline.columns import Columns, Picked, factorize
+from socprio.pipeline.columns import Columns, Picked, coded, factorize
 
 TEXT = st.lists(st.sampled_from(["", "a", "A", "=1", "b;c", "\u00e9", "e\u0301"]) | st.text())
 NUMBERS = st.lists(st.sampled_from([0.0, -0.0, 1.5, float("nan"), 1e300, 2.0]) | st.floats())
@@ -79,3 +79,14 @@ def test_a_picked_column_reads_as_its_rows_of_the_core_array_through_any_view() 
     assert view.rows == 2 and view["score"].tolist() == [10.0, 40.0]
     assert view["group_id"].tolist() == ["a", "d"]
     assert view.frame()["score"].tolist() == [10.0, 40.0]
+
+
+def test_a_coded_column_holds_a_byte_per_row_and_reads_as_its_labels() -> None:
+    band = coded(["1A", "1B", "2"], np.array([2, 0, 0, 1]))
+    assert band.codes.dtype == np.uint8
+    table = Columns({"band": band})
+    assert table["band"].tolist() == ["2", "1A", "1A", "1B"]
+    view = table.take(np.array([3, 1]))
+    assert view.coded("band") is not None and view["band"].tolist() == ["1B", "1A"]
+    assert view.frame()["band"].tolist() == ["1B", "1A"]
+    assert Columns({"n": np.arange(2)}).coded("n") is None

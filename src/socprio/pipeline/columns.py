@@ -36,11 +36,18 @@ def factorize(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.int64], npt.NDAr
     return inverse.reshape(-1).astype(np.int64), distinct
 
 
-def shared(labels: npt.NDArray[Any] | Sequence[str], codes: IntArray) -> npt.NDArray[np.object_]:
-    """``labels[codes]`` as an object array holding one string object per label: a text
-    column of a handful of values then costs one pointer per row, not one string."""
-    out: npt.NDArray[np.object_] = np.asarray(labels, dtype=str).astype(object)[codes]
-    return out
+class Coded(NamedTuple):
+    """A text column of few distinct values as codes into them: ``labels[codes]``. Each row
+    costs a byte or two instead of a pointer, and an export formats each label once."""
+
+    codes: npt.NDArray[np.integer[Any]]
+    labels: npt.NDArray[np.object_]
+
+
+def coded(labels: npt.NDArray[Any] | Sequence[str], codes: npt.NDArray[np.integer[Any]]) -> Coded:
+    """The column ``labels[codes]``, its codes held in the smallest integer type."""
+    texts = np.asarray(labels, dtype=str).astype(object)
+    return Coded(codes.astype(np.min_scalar_type(max(len(texts) - 1, 0))), texts)
 
 
 class Picked(NamedTuple):
@@ -51,7 +58,7 @@ class Picked(NamedTuple):
     rows: IntArray
 
 
-ColumnData = npt.NDArray[Any] | Picked
+ColumnData = npt.NDArray[Any] | Picked | Coded
 
 
 class Columns(Mapping[str, npt.NDArray[Any]]):
@@ -86,7 +93,17 @@ class Columns(Mapping[str, npt.NDArray[Any]]):
 
     def __getitem__(self, name: str) -> npt.NDArray[Any]:
         column = self._data[name]
-        return column.values[column.rows] if isinstance(column, Picked) else column
+        if isinstance(column, Picked):
+            return column.values[column.rows]
+        if isinstance(column, Coded):
+            out: npt.NDArray[Any] = column.labels[column.codes]
+            return out
+        return column
+
+    def coded(self, name: str) -> Coded | None:
+        """The column as codes and labels, when it is held so."""
+        column = self._data[name]
+        return column if isinstance(column, Coded) else None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._data)
@@ -101,7 +118,9 @@ class Columns(Mapping[str, npt.NDArray[Any]]):
         if not self._data:
             return 0
         first = next(iter(self._data.values()))
-        return len(first.rows if isinstance(first, Picked) else first)
+        if isinstance(first, Picked):
+            return len(first.rows)
+        return len(first.codes if isinstance(first, Coded) else first)
 
     def take(self, rows: IntArray) -> Columns:
         """The given rows, in that order."""
@@ -120,4 +139,8 @@ class Columns(Mapping[str, npt.NDArray[Any]]):
 
 
 def _take(column: ColumnData, rows: IntArray) -> ColumnData:
-    return Picked(column.values, column.rows[rows]) if isinstance(column, Picked) else column[rows]
+    if isinstance(column, Picked):
+        return Picked(column.values, column.rows[rows])
+    if isinstance(column, Coded):
+        return Coded(column.codes[rows], column.labels)
+    return column[rows]

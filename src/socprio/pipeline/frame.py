@@ -17,7 +17,7 @@ from socprio.core.flags import Flag
 from socprio.core.matrix import BoolArray, FactorMatrix, FloatArray, IntArray, gradings
 from socprio.core.ranking import Ranking, rounded
 from socprio.core.scoring import Scores
-from socprio.pipeline.columns import ColumnData, Columns, Picked, factorize, shared
+from socprio.pipeline.columns import Coded, ColumnData, Columns, Picked, coded, factorize
 from socprio.validate.records import RecordBase, RecordColumns
 
 if TYPE_CHECKING:
@@ -104,33 +104,37 @@ def raw_text(value: float, kind: FactorType) -> str:
 def raw_texts(values: FloatArray, kind: FactorType) -> npt.NDArray[np.object_]:
     """Raw factor values as written in the export (``U`` for unknown), one string object per
     distinct value."""
+    column = _raw_coded(values, kind)
+    shown: npt.NDArray[np.object_] = column.labels[column.codes]
+    return shown
+
+
+def _raw_coded(values: FloatArray, kind: FactorType) -> Coded:
+    """Raw factor values as export text (``U`` for unknown), coded."""
     filled = np.where(np.isnan(values), -1, values).astype(np.int64)
     distinct, inverse = np.unique(filled, return_inverse=True)
     if kind is FactorType.BOOLEAN:
         labels = ["U" if d < 0 else "yes" if d else "no" for d in distinct.tolist()]
     else:
         labels = ["U" if d < 0 else str(d) for d in distinct.tolist()]
-    shown: npt.NDArray[np.object_] = np.array(labels, dtype=object)[inverse.reshape(-1)]
-    return shown
+    return coded(labels, inverse.reshape(-1))
 
 
-def shared_text(values: npt.NDArray[Any]) -> npt.NDArray[np.object_]:
-    """Text values (or dates, shown as ISO text) as an object array holding one string
-    object per distinct value: one object per cell would cost hundreds of MB on a large file
-    for columns that hold a handful of distinct values."""
+def coded_text(values: npt.NDArray[Any]) -> Coded:
+    """Text values (or dates, shown as ISO text) coded: one object per cell would cost
+    hundreds of MB on a large file for columns that hold a handful of distinct values."""
     codes, distinct = factorize(values)
-    return shared(distinct.astype(str), codes)
+    return coded(distinct.astype(str), codes)
 
 
-def joined(mask: BoolArray, names: Sequence[str]) -> npt.NDArray[np.object_]:
+def joined(mask: BoolArray, names: Sequence[str]) -> Coded:
     """Each row's names where ``mask`` is true, ';'-joined (built once per distinct row)."""
     if mask.shape[1] == 0:
-        return np.full(len(mask), "", dtype=object)
+        return coded([""], np.zeros(len(mask), dtype=np.uint8))
     bits = mask.astype(np.int64) @ (np.int64(1) << np.arange(mask.shape[1], dtype=np.int64))
     distinct, inverse = np.unique(bits, return_inverse=True)
     text = [";".join(n for k, n in enumerate(names) if code >> k & 1) for code in distinct.tolist()]
-    out: npt.NDArray[np.object_] = np.array(text, dtype=object)[inverse.reshape(-1)]
-    return out
+    return coded(text, inverse.reshape(-1))
 
 
 def ranking_columns(
@@ -157,23 +161,23 @@ def ranking_columns(
         "rank": Picked(r.rank, rows),
         "group_id": m.group_id[rows],
         "codename": column("codename"),
-        "band": shared(label, r.effective[rows]),
+        "band": coded(label, r.effective[rows]),
         "score": Picked(s.total, rows),
         "score_min": Picked(s.score_min, rows),
         "score_max": Picked(s.score_max, rows),
         "coverage": Picked(s.coverage, rows),
-        "confidence": shared(["high", "medium", "low"], m.confidence[rows]),
+        "confidence": coded(["high", "medium", "low"], m.confidence[rows]),
         "flags": joined(flags, [f.value for f in Flag]),
         "overrides": joined(r.rules[rows], [rule.id for rule in cfg.overrides]),
-        "score_band": shared(label, r.band[rows]),
+        "score_band": coded(label, r.band[rows]),
         "lead_force": column("lead_force"),
-        "status": shared_text(m.status[rows]),
+        "status": coded_text(m.status[rows]),
         "principal_crime": column("principal_crime"),
         "secondary_crimes": listed("secondary_crimes"),
-        "lro_assigned": shared(["no", "yes"], m.lro_assigned[rows].astype(np.int64)),
+        "lro_assigned": coded(["no", "yes"], m.lro_assigned[rows].astype(np.uint8)),
         "opportunity_4p": listed("opportunity_4p"),
-        "grading": shared_text(gradings(cols)[rows] if len(rows) else np.array([], dtype=str)),
-        "last_intel_review": shared_text(m.last_review[rows]),
+        "grading": coded_text(gradings(cols)[rows] if len(rows) else np.array([], dtype=str)),
+        "last_intel_review": coded_text(m.last_review[rows]),
         "last_disruption_date": _dates(m.last_disruption[rows]),
         "notes": column("notes"),  # free text, never scored; exported for the meeting
     }
@@ -183,7 +187,7 @@ def ranking_columns(
         if factor.type is FactorType.CRIME_TYPE:
             data[f"{name}_raw"] = Picked(s.normalised[:, j], rows)
         else:
-            data[f"{name}_raw"] = raw_texts(m.raw[rows, j], factor.type)
+            data[f"{name}_raw"] = _raw_coded(m.raw[rows, j], factor.type)
     for j, name in enumerate(cfg.factors):
         data[f"{name}_value"] = Picked(s.normalised[:, j], rows)
     for k, name in enumerate(s.weighted):
@@ -191,11 +195,11 @@ def ranking_columns(
     return data
 
 
-def _dates(values: npt.NDArray[np.datetime64]) -> npt.NDArray[np.object_]:
-    """Dates as ISO text, blank where there is none (one string object per distinct date)."""
-    out = shared_text(values)
-    out[np.isnat(values)] = ""
-    return out
+def _dates(values: npt.NDArray[np.datetime64]) -> Coded:
+    """Dates as ISO text, blank where there is none, coded."""
+    column = coded_text(values)
+    column.labels[column.labels == "NaT"] = ""
+    return column
 
 
 def round_column(name: str, values: npt.NDArray[Any]) -> npt.NDArray[Any]:

@@ -18,6 +18,7 @@ from socprio.present.captions import excluded_note
 from socprio.present.escape import escape_cell
 
 if TYPE_CHECKING:
+    from socprio.pipeline.columns import Columns
     from socprio.pipeline.result import Assessment
 
 
@@ -35,7 +36,7 @@ def csv_chunks(a: Assessment) -> Iterator[str]:
     """
     table = a.columns
     names = export_columns(table)  # the meeting's columns first
-    columns = [_csv_column(name, table[name], name in table.integer) for name in names]
+    columns = [_csv_column(table, name) for name in names]
     constant = {"marking": a.config.marking}  # a cell on every row, so no row loses it
     if partial := excluded_note(a.provenance.counts):
         constant["excluded"] = partial  # only a partial run (--exclude-invalid) has it
@@ -60,11 +61,14 @@ def quoted(text: str) -> str:
 Cells = Callable[[int, int], list[str]]  # a column's cell texts for rows [start, stop)
 
 
-def _csv_column(name: str, values: npt.NDArray[Any], integer: bool) -> Cells:
+def _csv_column(table: Columns, name: str) -> Cells:
     """One column's cell texts: numbers rounded as printed and written as their shortest
-    repr (``integer``: held as floats, printed as integers), text formula-escaped."""
+    repr (an integer as one, even when held as a float), text formula-escaped."""
+    if (held := table.coded(name)) is not None:
+        return _coded(held.codes, map(_text, held.labels.tolist()))
+    values = table[name]
     numeric = values.dtype.kind in "fiub"
-    integer = integer or values.dtype.kind in "iu"
+    integer = name in table.integer or values.dtype.kind in "iu"
     shown = round_column(name, values) if numeric else values
     text = _number_text(integer) if numeric else _text
     codes, distinct = factorize(shown)
