@@ -79,6 +79,8 @@ def test_a_picked_column_reads_as_its_rows_of_the_core_array_through_any_view() 
     assert view.rows == 2 and view["score"].tolist() == [10.0, 40.0]
     assert view["group_id"].tolist() == ["a", "d"]
     assert view.frame()["score"].tolist() == [10.0, 40.0]
+    assert table.part("score", 1, 3).tolist() == [20.0, 10.0]
+    assert table.part("group_id", 1, 3).tolist() == ["b", "a"]
 
 
 def test_a_coded_column_holds_a_byte_per_row_and_reads_as_its_labels() -> None:
@@ -89,4 +91,5 @@ def test_a_coded_column_holds_a_byte_per_row_and_reads_as_its_labels() -> None:
     view = table.take(np.array([3, 1]))
     assert view.coded("band") is not None and view["band"].tolist() == ["1B", "1A"]
     assert view.frame()["band"].tolist() == ["1B", "1A"]
+    assert table.part("band", 2, 4).tolist() == ["1A", "1B"]
     assert Columns({"n": np.arange(2)}).coded("n") is None

@@ -100,6 +100,16 @@ class Columns(Mapping[str, npt.NDArray[Any]]):
             return out
         return column
 
+    def part(self, name: str, start: int, stop: int) -> npt.NDArray[Any]:
+        """Rows ``start:stop`` of a column, read without reading the rest."""
+        column = self._data[name]
+        if isinstance(column, Picked):
+            return column.values[column.rows[start:stop]]
+        if isinstance(column, Coded):
+            out: npt.NDArray[Any] = column.labels[column.codes[start:stop]]
+            return out
+        return column[start:stop]
+
     def coded(self, name: str) -> Coded | None:
         """The column as codes and labels, when it is held so."""
         column = self._data[name]

@@ -73,7 +73,7 @@ def _csv_column(table: Columns, name: str) -> Cells:
     text = _number_text(integer) if numeric else _text
     codes, distinct = factorize(shown)
     if len(distinct) * 4 > len(shown):  # mostly distinct: format each chunk as it is written
-        return lambda start, stop: [text(v) for v in shown[start:stop].tolist()]
+        return lambda start, stop: [text(v) for v in _part(table, name, start, stop).tolist()]
     return _coded(codes.astype(np.min_scalar_type(len(distinct))), map(text, distinct.tolist()))
 
 
@@ -81,6 +81,12 @@ def _coded(codes: npt.NDArray[np.integer[Any]], texts: Iterable[str]) -> Cells:
     """The cells of a column held as codes into its distinct texts."""
     shown = np.array(list(texts), dtype=object)
     return lambda start, stop: shown[codes[start:stop]].tolist()
+
+
+def _part(table: Columns, name: str, start: int, stop: int) -> npt.NDArray[Any]:
+    """Rows ``start:stop`` of a column as written (numbers rounded)."""
+    values = table.part(name, start, stop)
+    return round_column(name, values) if values.dtype.kind in "fiub" else values
 
 
 def _number_text(integer: bool) -> Callable[[Any], str]:
