@@ -6,7 +6,8 @@ Numbers are rounded as printed and stay numeric; every text cell and header is f
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -65,35 +66,38 @@ def _csv_column(table: Columns, name: str) -> Cells:
     """One column's cell texts: numbers rounded as printed and written as their shortest
     repr (an integer as one, even when held as a float), text formula-escaped."""
     if (held := table.coded(name)) is not None:
-        return _coded(held.codes, map(_text, held.labels.tolist()))
+        return _coded(held.codes, _texts(held.labels))
     values = table[name]
     numeric = values.dtype.kind in "fiub"
     integer = name in table.integer or values.dtype.kind in "iu"
-    shown = round_column(name, values) if numeric else values
-    text = _number_text(integer) if numeric else _text
-    codes, distinct = factorize(shown)
-    if len(distinct) * 4 > len(shown):  # mostly distinct: format each chunk as it is written
-        return lambda start, stop: [text(v) for v in _part(table, name, start, stop).tolist()]
-    return _coded(codes.astype(np.min_scalar_type(len(distinct))), map(text, distinct.tolist()))
+    write = partial(_numbers, integer=integer) if numeric else _texts
+    codes, distinct = factorize(round_column(name, values))
+    if len(distinct) * 4 > len(values):  # mostly distinct: format each chunk as it is written
+        return lambda start, stop: write(round_column(name, table.part(name, start, stop)))
+    return _coded(codes.astype(np.min_scalar_type(len(distinct))), write(distinct))
 
 
-def _coded(codes: npt.NDArray[np.integer[Any]], texts: Iterable[str]) -> Cells:
+def _coded(codes: npt.NDArray[np.integer[Any]], texts: list[str]) -> Cells:
     """The cells of a column held as codes into its distinct texts."""
-    shown = np.array(list(texts), dtype=object)
+    shown = np.array(texts, dtype=object)
     return lambda start, stop: shown[codes[start:stop]].tolist()
 
 
-def _part(table: Columns, name: str, start: int, stop: int) -> npt.NDArray[Any]:
-    """Rows ``start:stop`` of a column as written (numbers rounded)."""
-    values = table.part(name, start, stop)
-    return round_column(name, values) if values.dtype.kind in "fiub" else values
+def _numbers(values: npt.NDArray[Any], integer: bool) -> list[str]:
+    """Numbers as written: the shortest repr (``integer``: as an integer), blank for NaN."""
+    missing = np.isnan(values) if values.dtype.kind == "f" else None
+    if integer and missing is not None:
+        values = np.where(missing, 0, values).astype(np.int64)
+    texts = list(map(str, values.tolist()))
+    if missing is not None:
+        for i in np.flatnonzero(missing).tolist():
+            texts[i] = ""
+    return texts
 
 
-def _number_text(integer: bool) -> Callable[[Any], str]:
-    """How a number is written: its shortest repr (an integer as one), blank for NaN."""
-    if integer:
-        return lambda v: "" if v != v else str(int(v))
-    return lambda v: "" if v != v else str(v)
+def _texts(values: npt.NDArray[Any]) -> list[str]:
+    """Text cells as written: formula-escaped, then quoted where CSV needs it."""
+    return [_text(v) for v in values.tolist()]
 
 
 def _text(value: Any) -> str:
