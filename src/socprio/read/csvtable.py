@@ -10,46 +10,28 @@ from __future__ import annotations
 import csv
 import gc
 import re
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from array import array
+from collections.abc import Iterator
 from itertools import islice
-from operator import itemgetter
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from socprio.errors import DataError, UsageError
+from socprio.read.columns import ColumnBuilder, CsvColumn, CsvRow, CsvTable
 from socprio.read.decode import count_breaks, decode, line_of
 
 if TYPE_CHECKING:
     import _csv
 
-__all__ = ["MAX_FIELD_CHARS", "CsvRow", "CsvTable", "decode", "parse", "read_table"]
+__all__ = ["MAX_FIELD_CHARS", "CsvColumn", "CsvRow", "CsvTable", "decode", "parse", "read_table"]
 
 MAX_FIELD_CHARS = 131_072
+_CHUNK = 4096  # records held as rows at once while reading
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SEP_LINE = re.compile(r'\A"?sep=(.)"?(?:\r\n|\r|\n|\Z)', re.IGNORECASE)
 _OTHER_DELIMITERS = (",", ";", "\t", "|")
-
-
-@dataclass(frozen=True, slots=True)
-class CsvRow:
-    """One non-blank record: where it starts and ends, and its cells (as many as the header)."""
-
-    line: int
-    end_line: int
-    cells: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class CsvTable:
-    """A parsed file: header, data records, skipped blank records and dropped empty columns."""
-
-    source: str
-    header: tuple[str, ...]
-    rows: tuple[CsvRow, ...]
-    blank_rows: tuple[int, ...]
-    dropped_columns: tuple[int, ...]
-    physical_lines: int
 
 
 def read_table(
@@ -115,17 +97,13 @@ class _Parser:
         self.header = tuple(first)
         blank_cols = self._check_header(first)
         keep = [i for i in range(len(first)) if i not in blank_cols]
-        header = tuple(first[i] for i in keep)
-        make: Callable[[Sequence[str]], tuple[str, ...]] = _projector(keep, len(first))
         extra = has_nul or bool(blank_cols)
         ncols = len(first)
-        rows: list[CsvRow] = []
+        columns = ColumnBuilder(keep)
+        chunk = columns.chunk
+        append = chunk.append
+        starts, ends = array("q"), array("q")
         blank: list[int] = []
-        append = rows.append
-        # One string object per distinct cell text: most cells repeat (U, 0-4, yes, WMP, dates),
-        # and sharing them cuts a large file's memory by more than half, at C speed.
-        shared: dict[str, str] = {}
-        share = shared.setdefault
         start = self.start = reader.line_num + 1
         for rec in reader:
             end = reader.line_num
@@ -138,15 +116,21 @@ class _Parser:
                     if has_nul:
                         self._check_nul(rec, start)
                     self._check_blank_columns(rec, start, blank_cols)
-                append(CsvRow(start, end, make(tuple(map(share, rec, rec)))))
+                append(rec)
+                starts.append(start)
+                ends.append(end)
+                if len(chunk) == _CHUNK:
+                    columns.flush()
             start = self.start = end + 1
-        if not rows:
+        if not starts:
             extra_note = f", plus {len(blank)} blank record(s)" if blank else ""
             raise DataError(f"no data rows (header only{extra_note})", file=source)
         return CsvTable(
             source=source,
-            header=header,
-            rows=tuple(rows),
+            header=tuple(first[i] for i in keep),
+            columns=columns.finish(),
+            lines=np.array(starts, dtype=np.int64),
+            end_lines=np.array(ends, dtype=np.int64),
             blank_rows=tuple(blank),
             dropped_columns=tuple(i + 1 for i in blank_cols),
             physical_lines=reader.line_num,
@@ -304,16 +288,6 @@ def _lines(text: str) -> Iterator[str]:
         line = match.group()
         if line:
             yield line
-
-
-def _projector(keep: list[int], width: int) -> Callable[[Sequence[str]], tuple[str, ...]]:
-    """Return a fast function that keeps the ``keep`` positions of a record as a tuple."""
-    if len(keep) == width:
-        return tuple
-    if len(keep) == 1:
-        only = keep[0]
-        return lambda rec: (rec[only],)
-    return itemgetter(*keep)
 
 
 def _count_message(rec: list[str], ncols: int) -> str:

@@ -1,0 +1,146 @@
+"""The column-by-column table the reader builds, held equal to reading record by record.
+
+The reader factorises each column a chunk of records at a time; these tests run it with tiny
+chunks too, so that every chunk boundary (and a multi-line quoted cell across one) is crossed.
+"""
+
+from __future__ import annotations
+
+import csv
+from unittest import mock
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from socprio.errors import DataError
+from socprio.read import csvtable
+from socprio.read.columns import CsvColumn, CsvTable
+from socprio.read.csvtable import parse
+
+Record = tuple[int, int, tuple[str, ...]]
+
+
+def row_by_row(text: str) -> tuple[tuple[str, ...], list[Record], list[int], int]:
+    """What a plain record-by-record reader makes of ``text`` (which ``parse`` accepted):
+    header, (start line, end line, cells) of each non-blank record, blank record lines and
+    the physical line count."""
+    reader = csv.reader(csvtable._lines(text.removeprefix("\ufeff")), strict=True)
+    header = tuple(next(reader))
+    records: list[Record] = []
+    blank: list[int] = []
+    start = reader.line_num + 1
+    for rec in reader:
+        if any(rec):
+            records.append((start, reader.line_num, tuple(rec)))
+        else:
+            blank.append(start)
+        start = reader.line_num + 1
+    return header, records, blank, reader.line_num
+
+
+def assert_same_as_row_by_row(table: CsvTable, text: str) -> None:
+    header, records, blank, lines = row_by_row(text)
+    kept = [i for i, name in enumerate(header) if name.strip()]
+    assert table.header == tuple(header[i] for i in kept)
+    assert table.lines.tolist() == [r[0] for r in records]
+    assert table.end_lines.tolist() == [r[1] for r in records]
+    assert table.blank_rows == tuple(blank)
+    assert table.physical_lines == lines
+    assert table.size == len(records)
+    for k, at in enumerate(kept):
+        assert table.columns[k].cells() == [r[2][at] for r in records]
+    assert [(r.line, r.end_line, r.cells) for r in table.rows] == [
+        (start, end, tuple(cells[i] for i in kept)) for start, end, cells in records
+    ]
+
+
+def assert_factorised(column: CsvColumn) -> None:
+    """Distinct values, in order of first appearance, and int32 codes that index them."""
+    assert column.codes.dtype == np.int32
+    assert len(set(column.values)) == len(column.values)
+    firsts = [int(np.flatnonzero(column.codes == k)[0]) for k in range(len(column.values))]
+    assert firsts == sorted(firsts)
+    assert [column[i] for i in range(len(column))] == column.cells()
+
+
+_JUNK = st.sampled_from([",", '"', "\r", "\n", "\r\n", "a", "b", " ", "\ufeff", "\x00"])
+_FIELD = st.one_of(
+    st.text("ab ", max_size=3),
+    st.lists(_JUNK, max_size=4).map(lambda parts: '"' + "".join(parts).replace('"', '""') + '"'),
+    st.lists(_JUNK, max_size=2).map("".join),  # raw: often breaks the record
+)
+_HOSTILE = st.lists(
+    st.tuples(_FIELD, _FIELD, st.sampled_from(["\n", "\r\n", "\r", ""])).map(
+        lambda r: f"{r[0]},{r[1]}{r[2]}"
+    ),
+    max_size=8,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_HOSTILE, st.sampled_from([1, 2, 3, 4096]))
+def test_columnar_reader_gives_the_row_readers_cells_and_lines_on_hostile_text(
+    body: str, chunk: int
+) -> None:
+    """Any text the reader accepts reads to the same cells, record lines (start and end,
+    across multi-line quoted cells) and blank lines as reading it record by record."""
+    text = "h1,h2\n" + body
+    with mock.patch.object(csvtable, "_CHUNK", chunk):
+        try:
+            table = parse(text, source="t.csv")
+        except DataError:
+            return  # errors and their positions are held by test_csvread
+    assert_same_as_row_by_row(table, text)
+    for column in table.columns:
+        assert_factorised(column)
+
+
+_CELL = st.sampled_from(["", "U", "0", "1", "yes", " x ", "a\nb", 'q"q', "a,b", "\r\n"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(_CELL, min_size=3, max_size=3), min_size=1, max_size=30),
+    st.sampled_from([1, 2, 5, 4096]),
+    st.sampled_from(["\n", "\r\n", "\r"]),
+)
+def test_columns_of_repeated_cells_cross_chunks_unchanged(
+    rows: list[list[str]], chunk: int, end: str
+) -> None:
+    """Few distinct cells in many records (the shape of a real file): each column keeps one
+    value per distinct cell and the same cells in every record, whatever the chunk size; a
+    dropped blank-named column stays out."""
+    lines = ["a,,b,c"] + [",".join(_quoted(c) for c in (r[0], "", r[1], r[2])) for r in rows]
+    text = end.join(lines) + end
+    with mock.patch.object(csvtable, "_CHUNK", chunk):
+        try:
+            table = parse(text, source="t.csv")
+        except DataError as err:
+            assert not any(any(r) for r in rows), err  # only an all-blank body is refused
+            return
+    assert table.dropped_columns == (2,)
+    assert_same_as_row_by_row(table, text)
+    for column in table.columns:
+        assert_factorised(column)
+
+
+def _quoted(cell: str) -> str:
+    return '"' + cell.replace('"', '""') + '"' if set(cell) & set(',"\r\n') else cell
+
+
+def test_a_column_of_one_spelling_holds_one_value() -> None:
+    table = parse("a,b\n" + "U,x\n" * 10_000, source="t.csv")
+    assert table.columns[0].values == ("U",)
+    assert table.columns[1].values == ("x",)
+    assert table.columns[0].codes.tolist() == [0] * 10_000
+    assert table.lines.tolist() == list(range(2, 10_002))
+
+
+@pytest.mark.parametrize("cells", [[], ["x"], ["b", "a", "b", "c", "a"]])
+def test_factorising_plain_cells_matches_the_reader(cells: list[str]) -> None:
+    column = CsvColumn.of(cells)
+    assert column.cells() == cells
+    assert column.values == tuple(dict.fromkeys(cells))
+    assert_factorised(column)
