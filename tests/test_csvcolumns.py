@@ -7,6 +7,7 @@ chunks too, so that every chunk boundary (and a multi-line quoted cell across on
 from __future__ import annotations
 
 import csv
+import io
 from unittest import mock
 
 import numpy as np
@@ -22,11 +23,16 @@ from socprio.read.csvtable import parse
 Record = tuple[int, int, tuple[str, ...]]
 
 
+def physical_lines(text: str) -> list[str]:
+    """Lines as a file opened with ``newline=""`` splits them: LF, CRLF or a lone CR."""
+    return list(io.StringIO(text, newline=""))
+
+
 def row_by_row(text: str) -> tuple[tuple[str, ...], list[Record], list[int], int]:
     """What a plain record-by-record reader makes of ``text`` (which ``parse`` accepted):
     header, (start line, end line, cells) of each non-blank record, blank record lines and
     the physical line count."""
-    reader = csv.reader(csvtable._lines(text.removeprefix("\ufeff")), strict=True)
+    reader = csv.reader(physical_lines(text.removeprefix("\ufeff")), strict=True)
     header = tuple(next(reader))
     records: list[Record] = []
     blank: list[int] = []
@@ -57,15 +63,21 @@ def assert_same_as_row_by_row(table: CsvTable, text: str) -> None:
 
 
 def assert_factorised(column: CsvColumn) -> None:
-    """Distinct values, in order of first appearance, and int32 codes that index them."""
+    """int32 codes into the values: either every cell in order (a column of mostly unique
+    cells) or the distinct cells in order of first appearance."""
     assert column.codes.dtype == np.int32
+    assert [column[i] for i in range(len(column))] == column.cells()
+    if column.codes.tolist() == list(range(len(column))):
+        assert list(column.values) == column.cells()
+        return
     assert len(set(column.values)) == len(column.values)
     firsts = [int(np.flatnonzero(column.codes == k)[0]) for k in range(len(column.values))]
     assert firsts == sorted(firsts)
-    assert [column[i] for i in range(len(column))] == column.cells()
 
 
-_JUNK = st.sampled_from([",", '"', "\r", "\n", "\r\n", "a", "b", " ", "\ufeff", "\x00"])
+_JUNK = st.sampled_from(
+    [",", '"', "\r", "\n", "\r\n", "a", "b", " ", "\ufeff", "\x00", "\x0c", "\u2028"]
+)
 _FIELD = st.one_of(
     st.text("ab ", max_size=3),
     st.lists(_JUNK, max_size=4).map(lambda parts: '"' + "".join(parts).replace('"', '""') + '"'),
@@ -80,14 +92,18 @@ _HOSTILE = st.lists(
 
 
 @settings(max_examples=400, deadline=None)
-@given(_HOSTILE, st.sampled_from([1, 2, 3, 4096]))
+@given(_HOSTILE, st.sampled_from([1, 2, 3, 4096]), st.sampled_from([1, 3, 7, 1 << 20]))
 def test_columnar_reader_gives_the_row_readers_cells_and_lines_on_hostile_text(
-    body: str, chunk: int
+    body: str, chunk: int, block: int
 ) -> None:
     """Any text the reader accepts reads to the same cells, record lines (start and end,
-    across multi-line quoted cells) and blank lines as reading it record by record."""
+    across multi-line quoted cells) and blank lines as reading it record by record, whatever
+    the size of the chunks of records and of the blocks of text split into lines."""
     text = "h1,h2\n" + body
-    with mock.patch.object(csvtable, "_CHUNK", chunk):
+    with (
+        mock.patch.object(csvtable, "_CHUNK", chunk),
+        mock.patch.object(csvtable, "_BLOCK_CHARS", block),
+    ):
         try:
             table = parse(text, source="t.csv")
         except DataError:
@@ -138,9 +154,30 @@ def test_a_column_of_one_spelling_holds_one_value() -> None:
     assert table.lines.tolist() == list(range(2, 10_002))
 
 
+def test_a_column_of_unique_cells_is_kept_as_it_is_with_repeats_later() -> None:
+    """Ids are mostly unique: the column holds every cell (no dict of 200,000 keys), and a
+    repeat after the first chunk is still read back as written."""
+    ids = [f"OCG{i:06d}" for i in range(1_000)] + ["OCG000001", "OCG000001"]
+    table = parse("id,flag\n" + "".join(f"{i},U\n" for i in ids), source="t.csv")
+    column = table.columns[0]
+    assert column.values == tuple(ids)
+    assert column.codes.tolist() == list(range(len(ids)))
+    assert column.cells() == ids
+    assert table.columns[1].values == ("U",)
+
+
 @pytest.mark.parametrize("cells", [[], ["x"], ["b", "a", "b", "c", "a"]])
 def test_factorising_plain_cells_matches_the_reader(cells: list[str]) -> None:
     column = CsvColumn.of(cells)
     assert column.cells() == cells
     assert column.values == tuple(dict.fromkeys(cells))
     assert_factorised(column)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_HOSTILE, st.sampled_from([1, 2, 5, 1 << 20]))
+def test_lines_split_in_blocks_as_a_file_opened_with_newline_empty(text: str, block: int) -> None:
+    """The block-wise ``splitlines`` gives exactly the lines ``open(newline="")`` would,
+    whether or not the text holds the other breaks ``splitlines`` knows (form feed, U+2028)."""
+    with mock.patch.object(csvtable, "_BLOCK_CHARS", block):
+        assert list(csvtable._lines(text)) == physical_lines(text)

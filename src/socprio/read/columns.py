@@ -4,7 +4,6 @@ one small integer code per record, with the records' physical line numbers as ar
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -29,11 +28,14 @@ class CsvRow:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class CsvColumn:
-    """One column of cells, factorised: record i's cell is ``values[codes[i]]``.
+    """One column of cells: record i's cell is ``values[codes[i]]``.
 
-    ``values`` are the column's distinct cells in order of first appearance, so a column of a
-    handful of spellings (``U``, ``0``-``4``, ``yes``) costs 4 bytes a record, and the codes can
-    be handed to validation without expanding the column into one object per cell.
+    A column of few distinct cells is factorised: ``values`` are its distinct cells in order
+    of first appearance, so a column of a handful of spellings (``U``, ``0``-``4``, ``yes``)
+    costs 4 bytes a record, and validation checks each spelling once. A column of mostly
+    unique cells (ids, names, notes) is not worth a dict: ``values`` is then every cell in
+    file order (repeats and all) and ``codes`` is ``0..n-1``. Either way ``values[codes[i]]``
+    is record i's cell and equal codes mean equal cells.
     """
 
     values: tuple[str, ...]
@@ -54,8 +56,8 @@ class CsvColumn:
 
     def cells(self) -> list[str]:
         """Every record's cell, in file order (one shared string object per distinct cell)."""
-        if not self.values:
-            return []
+        if len(self.values) == len(self.codes):  # all distinct, or a column of every cell
+            return list(self.values)
         shared: list[str] = np.array(self.values, dtype=object)[self.codes].tolist()
         return shared
 
@@ -92,12 +94,15 @@ class CsvTable:
 
 
 class ColumnBuilder:
-    """Records gathered a chunk at a time and factorised column by column, at C speed.
+    """Records gathered a chunk at a time and stored column by column, at C speed.
 
-    Each column keeps a dict from its distinct cells to the record where each first appears;
-    ``map(index.setdefault, cells, record_numbers)`` gives every cell that first record, and
-    ``finish`` turns those into dense codes in order of first appearance. Only one chunk of
-    records is ever held as rows, so a large file never exists as one object per record.
+    A factorised column keeps a dict from its distinct cells to the record where each first
+    appears; ``map(index.setdefault, cells, record_numbers)`` gives every cell that first
+    record, and ``finish`` turns those into dense codes in order of first appearance. A column
+    whose first chunk is mostly distinct cells is kept as a plain list instead (hashing
+    200,000 unique cells into a dict costs more than it saves). Only one small chunk of
+    records is ever held as rows (small enough that its fresh strings are still in the CPU
+    cache when they are hashed), so a large file never exists as one object per record.
     """
 
     def __init__(self, keep: list[int]) -> None:
@@ -105,7 +110,8 @@ class ColumnBuilder:
         self.keep = keep
         self.chunk: list[list[str]] = []
         self.index: list[dict[str, int]] = [{} for _ in keep]
-        self.firsts = [array("i") for _ in keep]
+        self.firsts: list[list[Codes]] = [[] for _ in keep]
+        self.plain: list[list[str] | None] = [None for _ in keep]
         self.size = 0
 
     def flush(self) -> None:
@@ -113,21 +119,33 @@ class ColumnBuilder:
         chunk = self.chunk
         if not chunk:
             return
-        numbers = range(self.size, self.size + len(chunk))
+        count = len(chunk)
+        numbers = range(self.size, self.size + count)
         by_position = list(zip(*chunk, strict=True))
         for k, at in enumerate(self.keep):
-            self.firsts[k].extend(map(self.index[k].setdefault, by_position[at], numbers))
-        self.size += len(chunk)
+            cells = by_position[at]
+            plain = self.plain[k]
+            if plain is None and not self.size and len(set(cells)) * 2 > count:
+                plain = self.plain[k] = []
+            if plain is not None:
+                plain.extend(cells)
+            else:
+                found = map(self.index[k].setdefault, cells, numbers)
+                self.firsts[k].append(np.fromiter(found, np.int32, count))
+        self.size += count
         chunk.clear()
 
     def finish(self) -> tuple[CsvColumn, ...]:
-        """The factorised columns, once every record has been gathered."""
+        """The columns, once every record has been gathered."""
         self.flush()
+        everyone = np.arange(self.size, dtype=np.int32)
         out = tuple(
-            _dense(index, np.frombuffer(firsts, dtype=np.int32))
-            for index, firsts in zip(self.index, self.firsts, strict=True)
+            CsvColumn(tuple(plain), everyone)
+            if plain is not None
+            else _dense(index, np.concatenate(firsts))
+            for index, firsts, plain in zip(self.index, self.firsts, self.plain, strict=True)
         )
-        self.index, self.firsts = [], []
+        self.index, self.firsts, self.plain = [], [], []
         return out
 
 
