@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from socprio.errors import DataError
-from socprio.read import csvtable
-from socprio.read.columns import CsvColumn, CsvTable
+from socprio.read import columns, csvtable
+from socprio.read.columns import SAMPLE, UNIQUE_SHARE, CsvColumn, CsvTable
 from socprio.read.csvtable import parse
 
 Record = tuple[int, int, tuple[str, ...]]
@@ -121,16 +121,22 @@ _CELL = st.sampled_from(["", "U", "0", "1", "yes", " x ", "a\nb", 'q"q', "a,b", 
     st.lists(st.lists(_CELL, min_size=3, max_size=3), min_size=1, max_size=30),
     st.sampled_from([1, 2, 5, 4096]),
     st.sampled_from(["\n", "\r\n", "\r"]),
+    st.sampled_from([1, 4, SAMPLE]),
+    st.sampled_from([0.0, 0.5, UNIQUE_SHARE]),
 )
 def test_columns_of_repeated_cells_cross_chunks_unchanged(
-    rows: list[list[str]], chunk: int, end: str
+    rows: list[list[str]], chunk: int, end: str, sample: int, share: float
 ) -> None:
     """Few distinct cells in many records (the shape of a real file): each column keeps one
-    value per distinct cell and the same cells in every record, whatever the chunk size; a
-    dropped blank-named column stays out."""
+    value per distinct cell (or, once judged mostly unique, every cell) and the same cells in
+    every record, whatever the chunk size; a dropped blank-named column stays out."""
     lines = ["a,,b,c"] + [",".join(_quoted(c) for c in (r[0], "", r[1], r[2])) for r in rows]
     text = end.join(lines) + end
-    with mock.patch.object(csvtable, "_CHUNK", chunk):
+    with (
+        mock.patch.object(csvtable, "_CHUNK", chunk),
+        mock.patch.object(columns, "SAMPLE", sample),
+        mock.patch.object(columns, "UNIQUE_SHARE", share),
+    ):
         try:
             table = parse(text, source="t.csv")
         except DataError as err:
@@ -157,13 +163,20 @@ def test_a_column_of_one_spelling_holds_one_value() -> None:
 def test_a_column_of_unique_cells_is_kept_as_it_is_with_repeats_later() -> None:
     """Ids are mostly unique: the column holds every cell (no dict of 200,000 keys), and a
     repeat after the first chunk is still read back as written."""
-    ids = [f"OCG{i:06d}" for i in range(1_000)] + ["OCG000001", "OCG000001"]
+    ids = [f"OCG{i:06d}" for i in range(SAMPLE + 1_000)] + ["OCG000001", "OCG000001"]
     table = parse("id,flag\n" + "".join(f"{i},U\n" for i in ids), source="t.csv")
     column = table.columns[0]
     assert column.values == tuple(ids)
     assert column.codes.tolist() == list(range(len(ids)))
     assert column.cells() == ids
     assert table.columns[1].values == ("U",)
+
+
+def test_a_column_of_repeated_cells_stays_factorised_past_the_sample() -> None:
+    dates = [f"2026-01-{1 + i % 28:02d}" for i in range(2 * SAMPLE)]
+    table = parse("day\n" + "".join(f"{d}\n" for d in dates), source="t.csv")
+    assert len(table.columns[0].values) == 28
+    assert table.columns[0].cells() == dates
 
 
 @pytest.mark.parametrize("cells", [[], ["x"], ["b", "a", "b", "c", "a"]])

@@ -15,6 +15,8 @@ __all__ = ["Codes", "ColumnBuilder", "CsvColumn", "CsvRow", "CsvTable", "Lines"]
 
 Codes = npt.NDArray[np.int32]
 Lines = npt.NDArray[np.int64]
+SAMPLE = 4096  # records read before deciding which columns are (nearly) all distinct cells
+UNIQUE_SHARE = 0.9  # ... more distinct cells than this share of the records
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +101,8 @@ class ColumnBuilder:
     A factorised column keeps a dict from its distinct cells to the record where each first
     appears; ``map(index.setdefault, cells, record_numbers)`` gives every cell that first
     record, and ``finish`` turns those into dense codes in order of first appearance. A column
-    whose first chunk is mostly distinct cells is kept as a plain list instead (hashing
-    200,000 unique cells into a dict costs more than it saves). Only one small chunk of
+    whose first ``SAMPLE`` records are almost all distinct is kept as a plain list from then
+    on (hashing 200,000 unique cells into a dict costs more than it saves). Only one small chunk of
     records is ever held as rows (small enough that its fresh strings are still in the CPU
     cache when they are hashed), so a large file never exists as one object per record.
     """
@@ -123,17 +125,23 @@ class ColumnBuilder:
         numbers = range(self.size, self.size + count)
         by_position = list(zip(*chunk, strict=True))
         for k, at in enumerate(self.keep):
-            cells = by_position[at]
             plain = self.plain[k]
-            if plain is None and not self.size and len(set(cells)) * 2 > count:
-                plain = self.plain[k] = []
             if plain is not None:
-                plain.extend(cells)
+                plain.extend(by_position[at])
             else:
-                found = map(self.index[k].setdefault, cells, numbers)
+                found = map(self.index[k].setdefault, by_position[at], numbers)
                 self.firsts[k].append(np.fromiter(found, np.int32, count))
-        self.size += count
+        was, self.size = self.size, self.size + count
         chunk.clear()
+        if was < SAMPLE <= self.size:
+            self._unfactorise_unique_columns()
+
+    def _unfactorise_unique_columns(self) -> None:
+        """Keep a column of mostly distinct cells (ids, names) as a plain list from now on."""
+        for k, index in enumerate(self.index):
+            if len(index) > UNIQUE_SHARE * self.size:
+                self.plain[k] = _dense(index, np.concatenate(self.firsts[k])).cells()
+                self.index[k], self.firsts[k] = {}, []
 
     def finish(self) -> tuple[CsvColumn, ...]:
         """The columns, once every record has been gathered."""
