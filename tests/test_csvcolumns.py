@@ -63,13 +63,14 @@ def assert_same_as_row_by_row(table: CsvTable, text: str) -> None:
 
 
 def assert_factorised(column: CsvColumn) -> None:
-    """int32 codes into the values: either every cell in order (a column of mostly unique
-    cells) or the distinct cells in order of first appearance."""
-    assert column.codes.dtype == np.int32
+    """Codes into the values: either every cell in order (a column of mostly unique cells,
+    int32 codes) or the distinct cells in order of first appearance (codes of the smallest
+    unsigned type that holds them: a byte a record for a column of a few spellings)."""
     assert [column[i] for i in range(len(column))] == column.cells()
-    if column.codes.tolist() == list(range(len(column))):
+    if column.codes.tolist() == list(range(len(column))) and column.codes.dtype == np.int32:
         assert list(column.values) == column.cells()
         return
+    assert column.codes.dtype == np.min_scalar_type(max(len(column.values) - 1, 0))
     assert len(set(column.values)) == len(column.values)
     firsts = [int(np.flatnonzero(column.codes == k)[0]) for k in range(len(column.values))]
     assert firsts == sorted(firsts)
@@ -176,6 +177,7 @@ def test_a_column_of_repeated_cells_stays_factorised_past_the_sample() -> None:
     dates = [f"2026-01-{1 + i % 28:02d}" for i in range(2 * SAMPLE)]
     table = parse("day\n" + "".join(f"{d}\n" for d in dates), source="t.csv")
     assert len(table.columns[0].values) == 28
+    assert table.columns[0].codes.dtype == np.uint8
     assert table.columns[0].cells() == dates
 
 
@@ -183,6 +185,7 @@ def test_a_column_of_repeated_cells_stays_factorised_past_the_sample() -> None:
 def test_factorising_plain_cells_matches_the_reader(cells: list[str]) -> None:
     column = CsvColumn.of(cells)
     assert column.cells() == cells
+    assert column.codes.dtype == np.uint8
     assert column.values == tuple(dict.fromkeys(cells))
     assert_factorised(column)
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 __all__ = ["Codes", "ColumnBuilder", "CsvColumn", "CsvRow", "CsvTable", "Lines"]
 
-Codes = npt.NDArray[np.int32]
+Codes = npt.NDArray[np.integer[Any]]  # the smallest unsigned type that holds a column's codes
 Lines = npt.NDArray[np.int64]
 SAMPLE = 4096  # records read before deciding which columns are (nearly) all distinct cells
 UNIQUE_SHARE = 0.9  # ... more distinct cells than this share of the records
@@ -160,6 +161,6 @@ class ColumnBuilder:
 def _dense(index: dict[str, int], firsts: Codes) -> CsvColumn:
     """The column whose distinct cells are ``index``'s keys (in insertion order) and whose
     record i first shows its cell at record ``firsts[i]`` (``index``'s values)."""
-    dense = np.empty(len(firsts), dtype=np.int32)
+    dense = np.empty(len(firsts), dtype=np.min_scalar_type(max(len(index) - 1, 0)))
     dense[np.fromiter(index.values(), np.int64, len(index))] = np.arange(len(index))
     return CsvColumn(tuple(index), dense[firsts])

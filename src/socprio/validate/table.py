@@ -283,6 +283,12 @@ def _describer(
     return lambda row: errors[int(codes[row])]
 
 
+def _always_text(message: str) -> Callable[[int], str]:
+    """The same message (one string object) for every row: a large file can have a warning
+    on most of its records."""
+    return lambda _row: message
+
+
 def _always(kind: str, message: str) -> Callable[[int], tuple[str, str]]:
     return lambda _row: (kind, message)
 
@@ -342,7 +348,7 @@ def _warnings(
             np.flatnonzero(few),
             "few_members",
             "member_count",
-            lambda _: (
+            _always_text(
                 f"member_count is below {minimum}, the legal minimum "
                 "for an organised crime group (Serious Crime Act 2015 s45)"
             ),
@@ -357,6 +363,8 @@ def _warnings(
             np.flatnonzero(stale),
             "stale_review",
             "last_intel_review",
-            lambda _: f"last intelligence review is over {stale_days} days before the as-of date",
+            _always_text(
+                f"last intelligence review is over {stale_days} days before the as-of date"
+            ),
         ),
     ]
