@@ -15,7 +15,7 @@ from conftest import Records, matrices
 from socprio.config.load import parse_config
 from socprio.config.models import Combine, Config, FactorType, UnknownPolicy
 from socprio.core.matrix import FactorMatrix, build_matrix
-from socprio.core.scoring import score
+from socprio.core.scoring import design_matrix, normalise, score
 from socprio.validate.records import RecordBase
 
 FAST = settings(max_examples=40, deadline=None)
@@ -244,3 +244,22 @@ def test_empty_input_scores_to_empty_arrays(cfg: Config) -> None:
     assert s.total.shape == (0,)
     assert s.contributions.shape == (0, len(cfg.weighted_factors))
     assert s.group_points.shape == (0, len(cfg.groups))
+
+
+@given(data=st.data(), sizes=st.sampled_from([1, 25, 300]))
+@FAST
+def test_min_and_max_are_bit_for_bit_the_design_with_unknowns_at_zero_and_one(
+    cfg: Config, data: st.DataObject, sizes: int
+) -> None:
+    """score_min/score_max come from the one design matrix, patched where values are unknown;
+    they must equal, exactly, rebuilding the design with every unknown at 0 and at 1 (the
+    bands and flags compare these numbers, and exports print them)."""
+    m: FactorMatrix = data.draw(matrices(cfg, min_size=sizes, max_size=sizes))
+    s = score(m, cfg)
+    values = normalise(m, cfg)
+    known = ~np.isnan(values)
+    assert np.array_equal(known, s.known)
+    for at, found in ((0.0, s.score_min), (1.0, s.score_max)):
+        expected = design_matrix(np.where(known, values, at), cfg) @ s.weights * 100.0
+        assert np.array_equal(found, expected)
+    assert np.array_equal(s.design, design_matrix(s.normalised, cfg))

@@ -40,13 +40,34 @@ class FactorMatrix:
         return len(self.group_id)
 
 
+def _grading_pairs(cols: dict[str, Column]) -> tuple[list[str], IntArray]:
+    """The distinct gradings (e.g. ``2B``) of the records, and each record's index into them
+    (each distinct pair of source and assessment values is spelled once)."""
+    source, assessment = cols["intel_source_eval"], cols["intel_assessment"]
+    size = len(assessment.values)
+    pairs = source.codes.astype(np.int64) * size + assessment.codes
+    distinct, inverse = np.unique(pairs, return_inverse=True)
+    firsts, seconds = np.divmod(distinct, size) if size else (distinct, distinct)
+    spelled = [
+        f"{source.values[s]}{assessment.values[a]}"
+        for s, a in zip(firsts.tolist(), seconds.tolist(), strict=True)
+    ]
+    return spelled, inverse.reshape(-1).astype(np.int64)
+
+
 def gradings(cols: dict[str, Column]) -> npt.NDArray[np.str_]:
     """Each record's 3x5x2 grading, e.g. ``2B``."""
-    source = cols["intel_source_eval"].array(str, dtype=object)
-    graded: npt.NDArray[np.str_] = (source + cols["intel_assessment"].array(dtype=object)).astype(
-        str
-    )
+    spelled, inverse = _grading_pairs(cols)
+    graded: npt.NDArray[np.str_] = np.array(spelled, dtype=object)[inverse].astype(str)
     return graded
+
+
+def _confidence(cols: dict[str, Column], cfg: Config) -> IntArray:
+    """Each record's confidence rank (0 high, 1 medium, 2 low) from its grading."""
+    rank = {g: CONFIDENCE_RANK[c.value] for g, c in cfg.confidence_of.items()}
+    spelled, inverse = _grading_pairs(cols)
+    confidence: IntArray = np.array([rank[g] for g in spelled], dtype=np.int64)[inverse]
+    return confidence
 
 
 def _number(value: object) -> float:
@@ -72,8 +93,6 @@ def build_matrix(records: Sequence[RecordBase], cfg: Config) -> FactorMatrix:
     masks = np.zeros((len(secondary.values), len(crimes)), dtype=bool)
     for k, chosen in enumerate(secondary.values):
         masks[k, [crimes[c] for c in chosen]] = True
-    grading = gradings(cols)
-    confidence = {g: CONFIDENCE_RANK[c.value] for g, c in cfg.confidence_of.items()}
     return FactorMatrix(
         group_id=cols["group_id"].array(dtype=object).astype(str),
         raw=raw,
@@ -81,9 +100,7 @@ def build_matrix(records: Sequence[RecordBase], cfg: Config) -> FactorMatrix:
         secondary=masks[secondary.codes],
         status=cols["status"].array(lambda s: s.value, dtype=object).astype(str),
         lro_assigned=cols["lro_assigned"].array(dtype=bool),
-        confidence=np.vectorize(confidence.__getitem__, otypes=[np.int64])(grading)
-        if n
-        else np.zeros(0, np.int64),
+        confidence=_confidence(cols, cfg),
         last_review=cols["last_intel_review"].array(dtype="datetime64[D]"),
         last_disruption=cols["last_disruption_date"].array(
             lambda d: NO_DATE if d is None else d, dtype="datetime64[D]"

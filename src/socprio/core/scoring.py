@@ -79,16 +79,18 @@ def design_matrix(values: FloatArray, cfg: Config) -> FloatArray:
 
 def score(m: FactorMatrix, cfg: Config) -> Scores:
     """Score every group under ``cfg``: contributions, groups, total, min/max and coverage."""
-    normalised = normalise(m, cfg)
-    known = ~np.isnan(normalised)
+    filled = normalise(m, cfg)
+    known = ~np.isnan(filled)
     fill = np.array([cfg.policy(name).fill for name in cfg.factors])
-    filled = np.where(known, normalised, fill)
+    np.copyto(filled, np.broadcast_to(fill, filled.shape), where=~known)  # in place
     weights = np.array([cfg.effective_weights[f] for f in cfg.weighted_factors])
     design = design_matrix(filled, cfg)
     contributions = 100.0 * design * weights
     total = contributions.sum(axis=1)
-    low = design_matrix(np.where(known, normalised, 0.0), cfg) @ weights * 100.0
-    high = design_matrix(np.where(known, normalised, 1.0), cfg) @ weights * 100.0
+    scratch = np.empty_like(design)
+    low = bounded_design(design, filled, known, cfg, 0.0, out=scratch) @ weights * 100.0
+    high = bounded_design(design, filled, known, cfg, 1.0, out=scratch) @ weights * 100.0
+    del scratch
     group_of = cfg.group_of
     groups = tuple(cfg.groups)
     membership = np.array(
@@ -110,3 +112,39 @@ def score(m: FactorMatrix, cfg: Config) -> Scores:
         score_max=high,
         coverage=known[:, weighted_cols].mean(axis=1) if weighted_cols else np.ones(len(m)),
     )
+
+
+def bounded_design(
+    design: FloatArray,
+    filled: FloatArray,
+    known: BoolArray,
+    cfg: Config,
+    at: float,
+    *,
+    out: FloatArray | None = None,
+) -> FloatArray:
+    """``design_matrix`` of the values with every unknown at ``at`` (0 for the lowest score,
+    1 for the highest), from the design of the ``filled`` values without building it again.
+
+    A sum group's column is its factor's value, so only its unknown cells change; a product
+    group's columns are re-multiplied only on the rows with an unknown factor, exactly as
+    ``design_matrix`` multiplies them, so the result is bit for bit the same matrix.
+    """
+    bounded = np.empty_like(design) if out is None else out
+    np.copyto(bounded, design)
+    index = {name: j for j, name in enumerate(cfg.factors)}
+    start = 0
+    for grp in cfg.groups.values():
+        cols = np.array([index[f] for f in grp.factors], dtype=np.int64)
+        stop = start + len(cols)
+        if grp.combine is Combine.PRODUCT:
+            rows = np.flatnonzero(~known[:, cols].all(axis=1))
+            if len(rows):
+                part = np.ix_(rows, cols)
+                product = np.where(known[part], filled[part], at).prod(axis=1)
+                bounded[rows, start:stop] = product[:, None]
+        else:
+            for k, j in enumerate(cols.tolist(), start):
+                np.copyto(bounded[:, k], at, where=~known[:, j])
+        start = stop
+    return bounded

@@ -256,10 +256,10 @@ def read_requests(path: Path) -> list[Request]:
     for name in CSV_COLUMNS[:4]:
         if name not in header:
             raise DataError("required column is missing", file=source, line=1, column=name)
-    if not table.rows:
+    if not table.size:
         raise DataError("no decisions in the file", file=source)
     out = []
-    for row in table.rows:
+    for row in table.rows:  # a hand-written file of a few decisions
         cell = dict(zip(header, (c.strip() for c in row.cells), strict=True))
         out.append(Request(cell["group_id"], cell["decision"].casefold(), cell["by"],
                            cell["rationale"], cell.get("dissent") or None, row.line))  # fmt: skip

@@ -62,8 +62,9 @@ def _from_csv(text: str, *, source: str, as_of: date | None) -> Previous:
     """The flat CSV export: unescape text cells, then check the table."""
     table = parse(text, source=source)
     header = [unescape_cell(name) for name in table.header]
-    raw = pd.DataFrame([row.cells for row in table.rows], columns=header, dtype=str)
-    lines = [row.line for row in table.rows]
+    raw = pd.DataFrame(dict(enumerate(c.cells() for c in table.columns)), dtype=str)
+    raw.columns = pd.Index(header)
+    lines = table.lines.tolist()
     _require(header, source)
     names = set(header)
     points = [c for c in header if c.endswith(POINTS)]
@@ -74,7 +75,7 @@ def _from_csv(text: str, *, source: str, as_of: date | None) -> Previous:
     kept = [c for c in ("codename", *REQUIRED, *TEXT) if c in names] + points + raws
     frame = raw[kept].map(unescape_cell)
     marking = (
-        unescape_cell(table.rows[0].cells[header.index("marking")]) if "marking" in names else None
+        unescape_cell(table.columns[header.index("marking")][0]) if "marking" in names else None
     )
     return Previous(
         frame=_checked(frame, source=source, lines=lines),

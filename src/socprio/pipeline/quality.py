@@ -101,12 +101,11 @@ def rejected_by_force(table: CsvTable, validated: Validated, cfg: Config) -> tup
     validator reads it: trimmed, ignoring case), and how many name no force."""
     forces = {f.casefold(): k for k, f in enumerate(cfg.record.forces)}
     bad = np.array(sorted({i.line for i in validated.of(Severity.ERROR) if i.line}), np.int64)
-    lines = np.fromiter((row.line for row in table.rows), np.int64, len(table.rows))
-    rows = np.flatnonzero(np.isin(lines, bad))
+    rows = np.flatnonzero(np.isin(table.lines, bad))
     mapping, _ = map_header(table.header, cfg, table.source)
     at = mapping.index("lead_force") if "lead_force" in mapping else None
     found = [
-        forces.get(table.rows[i].cells[at].strip().casefold(), -1) if at is not None else -1
+        forces.get(table.columns[at][i].strip().casefold(), -1) if at is not None else -1
         for i in rows.tolist()
     ]
     codes = np.array(found, dtype=np.int64)

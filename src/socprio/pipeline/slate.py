@@ -100,22 +100,23 @@ def read_effort(
         raise DataError("the effort column named in capacity.effort_column is missing",
                         file=source, line=1, column=column)  # fmt: skip
     at, gid = header.index(column.casefold()), header.index("group_id")
-    out: dict[str, float] = {}
-    for row in table.rows:
-        text = row.cells[at].strip()
-        try:
-            value = float(text) if text else 1.0
-        except ValueError:
-            value = math.nan
-        if not (math.isfinite(value) and 0 < value <= 1e9):
-            raise DataError(
-                "effort must be a positive number (blank: 1)",
-                file=source,
-                line=row.line,
-                column=column,
-            )
-        out[row.cells[gid].strip()] = value
-    return out
+    efforts, ids = table.columns[at], table.columns[gid]
+    values = np.array([_effort(text.strip()) for text in efforts.values], dtype=float)
+    bad = np.flatnonzero(~((values > 0) & (values <= 1e9))[efforts.codes])  # NaN is bad too
+    if len(bad):
+        raise DataError("effort must be a positive number (blank: 1)",
+                        file=source, line=int(table.lines[bad[0]]), column=column)  # fmt: skip
+    stripped = np.array([text.strip() for text in ids.values], dtype=object)
+    return dict(zip(stripped[ids.codes].tolist(), values[efforts.codes].tolist(), strict=True))
+
+
+def _effort(text: str) -> float:
+    """One effort cell's number (blank: 1), NaN when it is not a finite number."""
+    try:
+        value = float(text) if text else 1.0
+    except ValueError:
+        return math.nan
+    return value if math.isfinite(value) else math.nan
 
 
 def assess_slate(

@@ -10,46 +10,28 @@ from __future__ import annotations
 import csv
 import gc
 import re
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from itertools import islice
-from operator import itemgetter
+from array import array
+from collections.abc import Iterator
+from itertools import chain, islice
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from socprio.errors import DataError, UsageError
+from socprio.read.columns import ColumnBuilder, CsvColumn, CsvRow, CsvTable
 from socprio.read.decode import count_breaks, decode, line_of
 
 if TYPE_CHECKING:
     import _csv
 
-__all__ = ["MAX_FIELD_CHARS", "CsvRow", "CsvTable", "decode", "parse", "read_table"]
+__all__ = ["MAX_FIELD_CHARS", "CsvColumn", "CsvRow", "CsvTable", "decode", "parse", "read_table"]
 
 MAX_FIELD_CHARS = 131_072
+_CHUNK = 256  # records held as rows at once while reading (see ColumnBuilder)
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SEP_LINE = re.compile(r'\A"?sep=(.)"?(?:\r\n|\r|\n|\Z)', re.IGNORECASE)
 _OTHER_DELIMITERS = (",", ";", "\t", "|")
-
-
-@dataclass(frozen=True, slots=True)
-class CsvRow:
-    """One non-blank record: where it starts and ends, and its cells (as many as the header)."""
-
-    line: int
-    end_line: int
-    cells: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class CsvTable:
-    """A parsed file: header, data records, skipped blank records and dropped empty columns."""
-
-    source: str
-    header: tuple[str, ...]
-    rows: tuple[CsvRow, ...]
-    blank_rows: tuple[int, ...]
-    dropped_columns: tuple[int, ...]
-    physical_lines: int
 
 
 def read_table(
@@ -106,8 +88,7 @@ class _Parser:
             raise self._diagnose(exc) from None
 
     def _read(self, reader: _csv.Reader) -> CsvTable:
-        """The hot loop: one length check and one blank check per record."""
-        source = self.source
+        """Check the header, read the records, build the table."""
         first: list[str] = next(reader, [])
         has_nul = "\x00" in self.text
         if has_nul:
@@ -115,42 +96,62 @@ class _Parser:
         self.header = tuple(first)
         blank_cols = self._check_header(first)
         keep = [i for i in range(len(first)) if i not in blank_cols]
-        header = tuple(first[i] for i in keep)
-        make: Callable[[Sequence[str]], tuple[str, ...]] = _projector(keep, len(first))
-        extra = has_nul or bool(blank_cols)
-        ncols = len(first)
-        rows: list[CsvRow] = []
-        blank: list[int] = []
-        append = rows.append
-        # One string object per distinct cell text: most cells repeat (U, 0-4, yes, WMP, dates),
-        # and sharing them cuts a large file's memory by more than half, at C speed.
-        shared: dict[str, str] = {}
-        share = shared.setdefault
-        start = self.start = reader.line_num + 1
-        for rec in reader:
-            end = reader.line_num
-            if len(rec) != ncols or not any(rec):
-                if any(rec):
-                    raise DataError(_count_message(rec, ncols), file=source, line=start)
-                blank.append(start)
-            else:
-                if extra:
-                    if has_nul:
-                        self._check_nul(rec, start)
-                    self._check_blank_columns(rec, start, blank_cols)
-                append(CsvRow(start, end, make(tuple(map(share, rec, rec)))))
-            start = self.start = end + 1
-        if not rows:
+        columns = ColumnBuilder(keep)
+        starts, spans, blank = self._records(reader, columns, blank_cols, has_nul)
+        if not starts:
             extra_note = f", plus {len(blank)} blank record(s)" if blank else ""
-            raise DataError(f"no data rows (header only{extra_note})", file=source)
+            raise DataError(f"no data rows (header only{extra_note})", file=self.source)
+        lines = np.array(starts, dtype=np.int64)
+        end_lines = lines.copy()
+        end_lines[list(spans)] = list(spans.values())
         return CsvTable(
-            source=source,
-            header=header,
-            rows=tuple(rows),
+            source=self.source,
+            header=tuple(first[i] for i in keep),
+            columns=columns.finish(),
+            lines=lines,
+            end_lines=end_lines,
             blank_rows=tuple(blank),
             dropped_columns=tuple(i + 1 for i in blank_cols),
             physical_lines=reader.line_num,
         )
+
+    def _records(
+        self, reader: _csv.Reader, columns: ColumnBuilder, blank_cols: list[int], has_nul: bool
+    ) -> tuple[array[int], dict[int, int], list[int]]:
+        """The hot loop: one length check and (mostly) one blank check per record. Returns
+        each data record's first line, the last line of those that span several, and the
+        lines of blank records."""
+        source, ncols, extra = self.source, len(self.header), has_nul or bool(blank_cols)
+        append, starts = columns.chunk.append, array("q")
+        spans: dict[int, int] = {}
+        blank: list[int] = []
+        start = reader.line_num + 1
+        left = _CHUNK
+        try:
+            for rec in reader:
+                end = reader.line_num
+                if len(rec) == ncols and (rec[0] or any(rec)):
+                    if extra:
+                        if has_nul:
+                            self._check_nul(rec, start)
+                        self._check_blank_columns(rec, start, blank_cols)
+                    append(rec)
+                    starts.append(start)
+                    if end != start:
+                        spans[len(starts) - 1] = end
+                    left -= 1
+                    if not left:
+                        columns.flush()
+                        left = _CHUNK
+                elif any(rec):
+                    raise DataError(_count_message(rec, ncols), file=source, line=start)
+                else:
+                    blank.append(start)
+                start = end + 1
+        except csv.Error:
+            self.start = start  # where _diagnose re-scans from
+            raise
+        return starts, spans, blank
 
     def _check_header(self, first: list[str]) -> list[int]:
         """Check the header record; return the 0-based positions of blank-named columns."""
@@ -294,26 +295,32 @@ def _check_sep_line(text: str, source: str, delimiter: str) -> None:
 
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|\Z)")
+_OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")  # str.splitlines's
+_BLOCK_CHARS = 1 << 20
 
 
 def _lines(text: str) -> Iterator[str]:
     """The physical lines of ``text`` with their endings, split exactly as a file opened with
     ``newline=""`` would be (CRLF, CR or LF), without the 4-bytes-a-character copy that
-    ``io.StringIO`` keeps of the whole text."""
-    for match in _LINE.finditer(text):
-        line = match.group()
-        if line:
-            yield line
+    ``io.StringIO`` keeps of the whole text.
+
+    ``str.splitlines`` (C speed) on blocks of about a megabyte, each cut just after an LF so
+    that no CRLF is split, when the text holds none of the other characters ``splitlines``
+    breaks at; a regular expression otherwise."""
+    if "\n" not in text or _OTHER_BREAKS.search(text) is not None:
+        return (line for line in (m.group() for m in _LINE.finditer(text)) if line)
+    return chain.from_iterable(block.splitlines(True) for block in _blocks(text))
 
 
-def _projector(keep: list[int], width: int) -> Callable[[Sequence[str]], tuple[str, ...]]:
-    """Return a fast function that keeps the ``keep`` positions of a record as a tuple."""
-    if len(keep) == width:
-        return tuple
-    if len(keep) == 1:
-        only = keep[0]
-        return lambda rec: (rec[only],)
-    return itemgetter(*keep)
+def _blocks(text: str) -> Iterator[str]:
+    """``text`` in pieces of at least ``_BLOCK_CHARS`` characters, each ending with an LF
+    (but the last)."""
+    start = 0
+    while start < len(text):
+        cut = text.find("\n", start + _BLOCK_CHARS)
+        stop = len(text) if cut < 0 else cut + 1
+        yield text[start:stop]
+        start = stop
 
 
 def _count_message(rec: list[str], ncols: int) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from socprio.errors import IOFailure, NoInputError
-from socprio.read.csvtable import CsvTable, read_table
+from socprio.read.csvtable import CsvTable, decode, parse
 
 STDIN = "-"
 Source = str | Path | bytes | BinaryIO  # a path, "-" for stdin, the bytes, or a binary stream
@@ -57,5 +57,7 @@ def source_bytes(source: Source) -> tuple[bytes, str]:
 def read_input(source: Source, *, encoding: str = "utf-8", delimiter: str = ",") -> InputFile:
     """Read, decode and structurally parse the input CSV."""
     data, name = source_bytes(source)
-    table = read_table(data, source=name, encoding=encoding, delimiter=delimiter)
-    return InputFile(table=table, sha256=hashlib.sha256(data).hexdigest())
+    sha256 = hashlib.sha256(data).hexdigest()
+    text = decode(data, source=name, encoding=encoding)
+    del data  # the file's bytes are not held while it is parsed (the caller may still hold them)
+    return InputFile(table=parse(text, source=name, delimiter=delimiter), sha256=sha256)

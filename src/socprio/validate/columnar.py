@@ -12,22 +12,24 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import TypeAdapter, ValidationError
 
+from socprio.read.columns import CsvColumn
 from socprio.validate.records import Column, IntArray
 
 BoolArray = npt.NDArray[np.bool_]
 
 
 def validate_column(
-    cell_type: Any, cells: Sequence[str], context: dict[str, Any]
+    cell_type: Any, cells: CsvColumn | Sequence[str], context: dict[str, Any]
 ) -> tuple[Column, dict[int, tuple[str, str]]]:
     """Validate the distinct cells of one column with its pydantic type.
 
-    Returns the factorised column (invalid cells map to ``None``) and, per invalid distinct
-    value, its error type and message.
+    ``cells`` is the reader's factorised column (or plain cells, factorised here). Returns
+    the factorised column (invalid cells map to ``None``) and, per invalid distinct value,
+    its error type and message.
     """
-    distinct = list(dict.fromkeys(cells))
-    index = {v: i for i, v in enumerate(distinct)}
-    codes = np.fromiter(map(index.__getitem__, cells), np.int32, len(cells))
+    if not isinstance(cells, CsvColumn):
+        cells = CsvColumn.of(cells)
+    distinct, codes = list(cells.values), cells.codes
     adapter: TypeAdapter[list[Any]] = TypeAdapter(list[cell_type])
     errors: dict[int, tuple[str, str]] = {}
     try:
@@ -80,9 +82,12 @@ def cross_failures(
 
 def first_duplicates(ids: Column, valid: BoolArray) -> IntArray:
     """For each row, the row of the first earlier occurrence of its valid id, else -1."""
-    canonical: dict[Any, int] = {}  # cells that parse to the same id share a code
-    same = np.array([canonical.setdefault(v, len(canonical)) for v in ids.values], np.int64)
-    first = np.full(len(canonical), -1, dtype=np.int64)
+    # cells that parse to the same id share a code: the position of the first such cell
+    canonical: dict[Any, int] = {}
+    same = np.fromiter(
+        map(canonical.setdefault, ids.values, range(len(ids.values))), np.int64, len(ids.values)
+    )
+    first = np.full(len(ids.values), -1, dtype=np.int64)
     rows = np.flatnonzero(valid)
     codes = same[ids.codes[rows]]
     _, where_first = np.unique(codes, return_index=True)

@@ -105,10 +105,9 @@ def validate_ledger(table: CsvTable, cfg: Config, *, show_values: bool = False) 
     if header:
         return Ledger(src, pd.DataFrame(columns=[*LEDGER_COLUMNS, "line"]), tuple(header), 0)
     keep = [pos for pos, n in enumerate(names) if n in LEDGER_COLUMNS]
-    cells = [[r.cells[k] for k in keep] for r in table.rows]
-    raw = pd.DataFrame(cells, columns=[names[k] for k in keep], dtype=object)
+    raw = pd.DataFrame({names[k]: table.columns[k].cells() for k in keep}, dtype=object)
     raw = raw.reindex(columns=list(LEDGER_COLUMNS)).fillna("").astype(str)
-    lines = np.fromiter((r.line for r in table.rows), dtype=np.int64, count=len(table.rows))
+    lines = table.lines
     frame, failures = _checked(raw, cfg)
     issues = _errors(failures, src, lines, raw, show_values)
     issues.sort(key=lambda i: (i.line or 0, LEDGER_COLUMNS.index(i.column or "group_id")))

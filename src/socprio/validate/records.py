@@ -227,7 +227,7 @@ def _factor_cells(cfg: Config) -> dict[str, Any]:
 
 
 IntArray = npt.NDArray[np.int64]
-Codes = npt.NDArray[np.int32]
+Codes = npt.NDArray[np.integer[Any]]  # int32, or smaller for the reader's columns
 
 
 @dataclass(frozen=True)

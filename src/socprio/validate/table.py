@@ -18,7 +18,7 @@ import numpy as np
 
 from socprio.config.models import Config, record_columns
 from socprio.errors import where
-from socprio.read.csvtable import CsvTable
+from socprio.read.columns import CsvColumn, CsvTable
 from socprio.validate.columnar import BoolArray, cross_failures, first_duplicates, validate_column
 from socprio.validate.records import (
     CROSS_CHECKS,
@@ -170,7 +170,7 @@ class _Pass:
 
     source: str
     lines: IntArray
-    cells: dict[str, Sequence[str]]  # field -> its column of cells
+    cells: dict[str, CsvColumn]  # field -> its column of cells
     show_values: bool
     columns: dict[str, Column] = field(default_factory=dict)
     bad: dict[str, BoolArray] = field(default_factory=dict)
@@ -219,16 +219,10 @@ def validate_table(
     issues = [*_dropped_columns(table), *header_issues]
     blank = len(table.blank_rows)
     if any(i.severity is Severity.ERROR for i in issues):
-        return Validated(source, (), (), tuple(issues), blank, len(table.rows))
+        return Validated(source, (), (), tuple(issues), blank, table.size)
     model = build_record_model(cfg)
-    n = len(table.rows)
-    lines = np.fromiter((row.line for row in table.rows), np.int64, n)
-    by_position = list(zip(*(row.cells for row in table.rows), strict=True)) or [
-        () for _ in mapping
-    ]
-    cells: dict[str, Sequence[str]] = {
-        name: by_position[i] for i, name in enumerate(mapping) if name is not None
-    }
+    n, lines = table.size, table.lines
+    cells = {name: table.columns[i] for i, name in enumerate(mapping) if name is not None}
     state = _Pass(source, lines, cells, show_values)
     _check_cells(state, model, {"as_of": as_of})
     _check_cross(state, model)
@@ -246,18 +240,26 @@ def validate_table(
     issues += [issue for _, _, issue in sorted(state.found, key=lambda f: (f[0], f[1]))]
     issues += _warnings(records, lines[keep], known, cfg, source, as_of)
     issues.sort(key=lambda i: (i.line or 0, i.severity is not Severity.ERROR))
-    status = records.columns["status"].array(lambda s: s.value, dtype=object) if len(keep) else []
-    counts = Counter(status)
     return Validated(
         source,
         records,
-        tuple(int(x) for x in lines[keep]),
+        tuple(lines[keep].tolist()),
         tuple(issues),
         blank,
         int(invalid.sum()),
-        {s.value: counts.get(s.value, 0) for s in Status},
+        _status_counts(records.columns["status"]),
         rejected_ids,
     )
+
+
+def _status_counts(status: Column) -> dict[str, int]:
+    """Valid records per status (every status, zero when none)."""
+    counts = np.bincount(status.codes, minlength=len(status.values)).tolist()
+    found: Counter[str] = Counter()
+    for value, count in zip(status.values, counts, strict=True):
+        if count:
+            found[value.value] += count
+    return {s.value: found[s.value] for s in Status}
 
 
 def _check_cells(state: _Pass, model: type[RecordBase], context: dict[str, Any]) -> None:
@@ -279,6 +281,12 @@ def _describer(
     errors: dict[int, tuple[str, str]], codes: Codes
 ) -> Callable[[int], tuple[str, str]]:
     return lambda row: errors[int(codes[row])]
+
+
+def _always_text(message: str) -> Callable[[int], str]:
+    """The same message (one string object) for every row: a large file can have a warning
+    on most of its records."""
+    return lambda _row: message
 
 
 def _always(kind: str, message: str) -> Callable[[int], tuple[str, str]]:
@@ -340,7 +348,7 @@ def _warnings(
             np.flatnonzero(few),
             "few_members",
             "member_count",
-            lambda _: (
+            _always_text(
                 f"member_count is below {minimum}, the legal minimum "
                 "for an organised crime group (Serious Crime Act 2015 s45)"
             ),
@@ -355,6 +363,8 @@ def _warnings(
             np.flatnonzero(stale),
             "stale_review",
             "last_intel_review",
-            lambda _: f"last intelligence review is over {stale_days} days before the as-of date",
+            _always_text(
+                f"last intelligence review is over {stale_days} days before the as-of date"
+            ),
         ),
     ]
