@@ -85,12 +85,10 @@ def score(m: FactorMatrix, cfg: Config) -> Scores:
     np.copyto(filled, np.broadcast_to(fill, filled.shape), where=~known)  # in place
     weights = np.array([cfg.effective_weights[f] for f in cfg.weighted_factors])
     design = design_matrix(filled, cfg)
-    contributions = 100.0 * design * weights
+    contributions = np.multiply(design, 100.0)
+    contributions *= weights  # (100 * design) * weights, in place: no second matrix
     total = contributions.sum(axis=1)
-    scratch = np.empty_like(design)
-    low = bounded_design(design, filled, known, cfg, 0.0, out=scratch) @ weights * 100.0
-    high = bounded_design(design, filled, known, cfg, 1.0, out=scratch) @ weights * 100.0
-    del scratch
+    low, high = _bounds(design, filled, known, cfg, weights)
     group_of = cfg.group_of
     groups = tuple(cfg.groups)
     membership = np.array(
@@ -112,6 +110,25 @@ def score(m: FactorMatrix, cfg: Config) -> Scores:
         score_max=high,
         coverage=known[:, weighted_cols].mean(axis=1) if weighted_cols else np.ones(len(m)),
     )
+
+
+BOUND_ROWS = 65_536  # rows per block of the bounded designs: a small scratch matrix
+
+
+def _bounds(
+    design: FloatArray, filled: FloatArray, known: BoolArray, cfg: Config, weights: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """The scores with every unknown at its lowest and at its highest, a block of rows at a
+    time (each row's score is its own dot product, so blocks change no value)."""
+    low, high = np.empty(len(design)), np.empty(len(design))
+    scratch = np.empty((min(len(design), BOUND_ROWS), design.shape[1]))
+    for start in range(0, len(design), BOUND_ROWS):
+        rows = slice(start, start + BOUND_ROWS)
+        d, f, k = design[rows], filled[rows], known[rows]
+        out = scratch[: len(d)]
+        low[rows] = bounded_design(d, f, k, cfg, 0.0, out=out) @ weights * 100.0
+        high[rows] = bounded_design(d, f, k, cfg, 1.0, out=out) @ weights * 100.0
+    return low, high
 
 
 def bounded_design(
