@@ -21,13 +21,14 @@ if TYPE_CHECKING:
 
 # Above this many values, pandas' hash table factorises a column faster than numpy's sort,
 # and its import (a fifth of a second) is repaid; below it, the weekly run never imports it.
+# Fixed-width numpy text always sorts: pandas would make a string object of every cell.
 HASH_FACTORIZE_FROM = 50_000
 
 
 def factorize(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.int64], npt.NDArray[Any]]:
     """(codes, distinct) with ``distinct[codes]`` equal to ``values`` (NaN equal to NaN): each
     distinct value can then be formatted once. The order of ``distinct`` is unspecified."""
-    if len(values) >= HASH_FACTORIZE_FROM:
+    if len(values) >= HASH_FACTORIZE_FROM and values.dtype.kind not in "US":
         import pandas as pd
 
         codes, distinct = pd.factorize(values, use_na_sentinel=False)
@@ -44,10 +45,12 @@ class Coded(NamedTuple):
     labels: npt.NDArray[np.object_]
 
 
-def coded(labels: npt.NDArray[Any] | Sequence[str], codes: npt.NDArray[np.integer[Any]]) -> Coded:
-    """The column ``labels[codes]``, its codes held in the smallest integer type."""
-    texts = np.asarray(labels, dtype=str).astype(object)
-    return Coded(codes.astype(np.min_scalar_type(max(len(texts) - 1, 0))), texts)
+def coded(labels: npt.NDArray[Any] | Sequence[Any], codes: npt.NDArray[np.integer[Any]]) -> Coded:
+    """The column ``labels[codes]``, its codes held in the smallest integer type (labels
+    are kept as the objects given; a numpy array's as Python values)."""
+    texts = np.empty(len(labels), dtype=object)
+    texts[:] = labels.tolist() if isinstance(labels, np.ndarray) else list(labels)
+    return Coded(codes.astype(np.min_scalar_type(max(len(texts) - 1, 0)), copy=False), texts)
 
 
 class Picked(NamedTuple):

@@ -6,7 +6,7 @@ group_id). Numbers keep full precision here; each format rounds only when it wri
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -151,10 +151,11 @@ def ranking_columns(
     cols = RecordColumns.of(records).columns
     label = r.labels
 
-    def column(name: str, convert: Any = None) -> Any:
-        return cols[name].array(convert)[rows] if len(rows) else np.array([], dtype=object)
+    def column(name: str, convert: Callable[[Any], Any] | None = None) -> Coded:
+        held = cols[name]  # validated columns are factorised: convert each value once
+        return coded([convert(v) if convert else v for v in held.values], held.codes[rows])
 
-    def listed(name: str) -> Any:
+    def listed(name: str) -> Coded:
         return column(name, ";".join)
 
     data: dict[str, ColumnData] = {

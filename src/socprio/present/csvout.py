@@ -66,7 +66,9 @@ def _csv_column(table: Columns, name: str) -> Cells:
     """One column's cell texts: numbers rounded as printed and written as their shortest
     repr (an integer as one, even when held as a float), text formula-escaped."""
     if (held := table.coded(name)) is not None:
-        return _coded(held.codes, _texts(held.labels))
+        if len(held.labels) * 4 <= len(held.codes):
+            return _coded(held.codes, _texts(held.labels))
+        return lambda start, stop: _texts(held.labels[held.codes[start:stop]])  # codenames
     values = table[name]
     numeric = values.dtype.kind in "fiub"
     integer = name in table.integer or values.dtype.kind in "iu"
