@@ -6,9 +6,7 @@ never its value (cron mails stderr).
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -17,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from socprio.errors import DataError
-from socprio.history.jsonread import loads_capped
+from socprio.history.jsonread import gc_paused, loads_capped
 from socprio.present.escape import unescape_cell
 from socprio.read.csvtable import decode, parse
 
@@ -59,20 +57,6 @@ def read_ranking(data: bytes, *, source: str, as_of: date | None = None) -> Prev
         with gc_paused():
             return _from_json(text, source=source, as_of=as_of)
     return _from_csv(text, source=source, as_of=as_of)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while a large JSON export is parsed and flattened:
-    that makes hundreds of thousands of objects, none of them garbage, and every collection
-    triggered meanwhile would walk them all (a third of the read at 6,000 groups)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _from_csv(text: str, *, source: str, as_of: date | None) -> Previous:
