@@ -64,7 +64,13 @@ def text_depth(text: str | bytes) -> int:
     with escapes cut out every quote opens or closes a string, so a bracket counts only where
     an even number of quotes precede it (brackets inside codenames are data)."""
     data = text.encode("utf-8") if isinstance(text, str) else text
-    kept = _ESCAPE.sub(b"", data).translate(None, _NOT_STRUCTURE)  # quotes and brackets only
+    if b"\\" in data:
+        data = _ESCAPE.sub(b"", data)
+    kept = data.translate(None, _NOT_STRUCTURE)  # quotes and brackets only
+    # Two adjacent quotes leave every other character's count of quotes before it even or odd
+    # as it was, so dropping them changes nothing below: runs of quotes (most of the text
+    # when brackets are few) shrink to at most one.
+    kept = kept.replace(b'""', b"")
     skeleton = np.frombuffer(kept, dtype=np.uint8)
     if not len(skeleton):
         return 0
