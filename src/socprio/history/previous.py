@@ -16,7 +16,7 @@ import pandas as pd
 
 from socprio.errors import DataError
 from socprio.history.jsonread import gc_paused, loads_capped
-from socprio.present.escape import unescape_cell
+from socprio.present.escape import QUOTE, unescape_cell
 from socprio.read.csvtable import decode, parse
 
 REQUIRED = ("rank", "group_id", "band", "score")
@@ -73,7 +73,7 @@ def _from_csv(text: str, *, source: str, as_of: date | None) -> Previous:
         factors = tuple(points)  # a trimmed export: every points column may explain a move
     raws = [c for c in header if c.endswith(RAW)]
     kept = [c for c in ("codename", *REQUIRED, *TEXT) if c in names] + points + raws
-    frame = raw[kept].map(unescape_cell)
+    frame = _unescaped(raw[kept])
     marking = (
         unescape_cell(table.rows[0].cells[header.index("marking")]) if "marking" in names else None
     )
@@ -84,6 +84,19 @@ def _from_csv(text: str, *, source: str, as_of: date | None) -> Previous:
         as_of=as_of,
         marking=marking or None,
     )
+
+
+def _unescaped(frame: pd.DataFrame) -> pd.DataFrame:
+    """``unescape_cell`` over every cell; only a cell starting with ``'`` can change, so a
+    column is mapped only where one does."""
+    if frame.columns.has_duplicates:
+        return frame.map(unescape_cell)
+    out = frame.copy()
+    for column in out.columns:
+        quoted = out[column].str.startswith(QUOTE).to_numpy(dtype=bool)
+        if quoted.any():
+            out.loc[quoted, column] = out.loc[quoted, column].map(unescape_cell)
+    return out
 
 
 def _from_json(text: str, *, source: str, as_of: date | None) -> Previous:
