@@ -47,6 +47,8 @@ def commands(data: Path, out: Path, n: int) -> dict[str, list[str]]:
         "gaps": [SOCPRIO, "gaps", str(data), "--as-of", AS_OF, "-f", "csv"],
         "quality": [SOCPRIO, "quality", str(data), "--as-of", AS_OF, "-f", "csv"],
         "diff": [SOCPRIO, "diff", str(out / "r.json"), str(out / "r.json")],
+        # two files read (diff reads a file given twice once): the CSV and JSON exports
+        "diff csv json": [SOCPRIO, "diff", str(out / "r.csv"), str(out / "r.json")],
         "slate": [SOCPRIO, "slate", str(data), "--as-of", AS_OF, "-f", "csv", "-q"],
         "sample": [SOCPRIO, "sample", "--groups", str(n), "-o", str(out / "s.csv")],
     }

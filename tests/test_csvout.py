@@ -134,3 +134,13 @@ def test_notes_with_blanks_before_a_formula_are_escaped_in_the_csv(
     notes = {r["notes"] for r in read}
     assert {"'" + note for note in BLANK_THEN_FORMULA} <= notes
     assert not notes & set(BLANK_THEN_FORMULA)
+
+
+def test_an_exported_csv_reads_back_with_every_cell_unescaped(a: Assessment, text: str) -> None:
+    """history.previous reads the codenames (formula-escaped in the file) back as they were."""
+    from socprio.history.previous import read_ranking
+
+    back = read_ranking(text.encode("utf-8"), source="ranking.csv")
+    expected = dict(zip(a.table["group_id"], a.table["codename"], strict=True))
+    assert back.frame["codename"].to_dict() == expected
+    assert {"=SUM(A1)", "'=x", "-"} <= set(back.frame["codename"])

@@ -157,3 +157,15 @@ def test_unbiased_samples_stay_quiet(loaded: LoadedConfig, cfg: Config) -> None:
     alarms = [bool(_flags(cfg, loaded, seed, [])) for seed in range(1, 21)]
     assert sum(alarms) <= 3  # the family-wise rate is ALPHA (5%): about 1 in 20 expected
     assert ALPHA == 0.05 and MIN_GROUPS == 10  # the rates in the README were measured so
+
+
+@given(
+    st.lists(st.integers(0, 6).map(float) | st.floats(-1e6, 1e6), max_size=60),
+)
+def test_average_ranks_are_scipy_s_rankdata(values: list[float]) -> None:
+    from socprio.core.quality import average_ranks
+
+    x = np.array(values, dtype=np.float64)
+    ours = average_ranks(x)
+    assert ours.dtype == np.float64
+    assert ours.tolist() == stats.rankdata(x).tolist()

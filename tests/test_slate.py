@@ -4,6 +4,7 @@ adopts all; at least the harm of greedy-by-rank; the same input gives the same s
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -210,3 +211,33 @@ def test_the_relaxation_shortcut_gives_the_integer_optimum(p: SlateProblem) -> N
     assert direct.x is not None
     taken = solve(p)
     assert objective(p)[taken].sum() == objective(p)[direct.x > 0.5].sum()
+
+
+@FAST
+@given(problems(), st.sampled_from([None, 2.0, 3.5, 5.0]))
+def test_count_limits_are_solved_exactly_without_the_solver(
+    p: SlateProblem, effort: float | None
+) -> None:
+    """Slots, and an effort capacity over groups of effort 1, make every limit a count: the
+    slate is then chosen without scipy, and is the direct MILP's optimum."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    from socprio.core.slate import _by_count, _rows, objective
+
+    caps = tuple((name, OwnerCapacity(slots=c.slots, effort=effort)) for name, c in p.capacity)
+    p = replace(p, effort=np.ones(len(p)), capacity=caps)
+    taken = _by_count(p)
+    assert taken is not None
+    matrix, lower, upper = _rows(p)
+    if not len(p) or not matrix.shape[0]:
+        assert taken.all()
+        return
+    direct = milp(
+        -objective(p),
+        integrality=np.ones(len(p)),
+        bounds=Bounds(0, 1),
+        constraints=LinearConstraint(matrix, lower, upper),
+        options={"mip_rel_gap": 0.0},
+    )
+    assert direct.x is not None
+    assert taken.tolist() == (direct.x > 0.5).tolist()

@@ -27,7 +27,8 @@ def diff(
     from socprio.present.changes import diff_to_json, render_diff_text
 
     cfg = o.load(config).config  # the marking, and how many places within a band are SAME
-    earlier, later = load_ranking(old), load_ranking(new)
+    earlier = load_ranking(old)
+    later = earlier if new == old else load_ranking(new)  # the same file reads the same
     result = diff_rankings(earlier, later, movers=movers, same_within=cfg.movement.same_within)
     if format is ReportFormat.JSON:
         typer.echo(json.dumps(diff_to_json(result), indent=2, ensure_ascii=False))

@@ -94,6 +94,4 @@ def stability_command(
     if format is ReportFormat.JSON:
         typer.echo(report_json(a), nl=False)
     else:
-        from socprio.present.termtext import rendered
-
-        typer.echo(rendered(report_text(a, top=top), terminal_width()), nl=False)
+        typer.echo(report_text(a, top=top, width=terminal_width()), nl=False)

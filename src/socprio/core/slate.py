@@ -156,6 +156,9 @@ def solve(p: SlateProblem) -> BoolArray:
     unknown = set(p.owner.tolist()) - {name for name, _ in p.capacity}
     if unknown:
         raise ValueError(f"no capacity given for owner(s) {sorted(map(str, unknown))}")
+    chosen = _by_count(p)
+    if chosen is not None:
+        return chosen
     matrix, lower, upper = _rows(p)
     if not len(p) or not matrix.shape[0]:
         return np.ones(len(p), dtype=bool)
@@ -182,6 +185,41 @@ def solve(p: SlateProblem) -> BoolArray:
     if result.x is None:  # the floors are reachable by construction: this is a bug
         raise RuntimeError(f"the slate could not be solved: {result.message}")
     return np.asarray(result.x > 0.5, dtype=bool)
+
+
+def _limit(p: SlateProblem, members: IntArray, cap: OwnerCapacity) -> int | None:
+    """How many of ``members`` the owner can hold when that is a count alone (its slots, and
+    an effort capacity over groups of effort 1); None when effort makes it a knapsack."""
+    limit = len(members) if cap.slots is None else min(len(members), cap.slots)
+    if cap.effort is not None:
+        if not np.all(p.effort[members] == 1.0):
+            return None
+        limit = min(limit, int(np.floor(cap.effort + 1e-9)))
+    return limit
+
+
+def _by_count(p: SlateProblem) -> BoolArray | None:
+    """The exact optimum when every owner's limits are counts (slots, unit effort), without
+    a solver: each owner takes its ``need`` most valuable hard groups, then the most valuable
+    of the rest up to its limit. (Values are positive and distinct, so the optimum fills the
+    limit; it holds the best ``need`` hard groups, else swapping a worse hard group for a
+    missing one improves it; the rest of it is then unconstrained: the best.) None when some
+    owner's effort makes the problem a knapsack (then ``milp`` solves it)."""
+    value = objective(p)
+    hard = p.hard != ""
+    take = np.zeros(len(p), dtype=bool)
+    for name, cap in p.capacity:
+        members = np.flatnonzero(p.owner == name)
+        limit = _limit(p, members, cap)
+        if limit is None:
+            return None
+        held = members[hard[members]]
+        need = hard_reachable(p.effort[held], cap)
+        best_hard = held[np.argsort(-value[held], kind="stable")[:need]]
+        take[best_hard] = True
+        rest = members[~take[members]]
+        take[rest[np.argsort(-value[rest], kind="stable")[: limit - need]]] = True
+    return take
 
 
 def slate(p: SlateProblem) -> Slate:

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from socprio.errors import DataError
-from socprio.history.jsonread import loads_capped
-from socprio.present.escape import unescape_cell
+from socprio.history.jsonread import gc_paused, loads_capped
+from socprio.present.escape import QUOTE, unescape_cell
 from socprio.read.csvtable import decode, parse
 
 REQUIRED = ("rank", "group_id", "band", "score")
@@ -54,7 +54,8 @@ def read_ranking(data: bytes, *, source: str, as_of: date | None = None) -> Prev
     """
     text = decode(data, source=source)
     if text.lstrip()[:1] == "{":
-        return _from_json(text, source=source, as_of=as_of)
+        with gc_paused():
+            return _from_json(text, source=source, as_of=as_of)
     return _from_csv(text, source=source, as_of=as_of)
 
 
@@ -73,7 +74,7 @@ def _from_csv(text: str, *, source: str, as_of: date | None) -> Previous:
         factors = tuple(points)  # a trimmed export: every points column may explain a move
     raws = [c for c in header if c.endswith(RAW)]
     kept = [c for c in ("codename", *REQUIRED, *TEXT) if c in names] + points + raws
-    frame = raw[kept].map(unescape_cell)
+    frame = _unescaped(raw[kept])
     marking = (
         unescape_cell(table.columns[header.index("marking")][0]) if "marking" in names else None
     )
@@ -84,6 +85,19 @@ def _from_csv(text: str, *, source: str, as_of: date | None) -> Previous:
         as_of=as_of,
         marking=marking or None,
     )
+
+
+def _unescaped(frame: pd.DataFrame) -> pd.DataFrame:
+    """``unescape_cell`` over every cell; only a cell starting with ``'`` can change, so a
+    column is mapped only where one does."""
+    if frame.columns.has_duplicates:
+        return frame.map(unescape_cell)
+    out = frame.copy()
+    for column in out.columns:
+        quoted = out[column].str.startswith(QUOTE).to_numpy(dtype=bool)
+        if quoted.any():
+            out.loc[quoted, column] = out.loc[quoted, column].map(unescape_cell)
+    return out
 
 
 def _from_json(text: str, *, source: str, as_of: date | None) -> Previous:
@@ -103,14 +117,18 @@ def _from_json(text: str, *, source: str, as_of: date | None) -> Previous:
     points = [c for c in flat.columns if c.endswith(POINTS)]
     extra = [c for c in flat.columns if c in TEXT or str(c).endswith(RAW)]
     for col in extra:
-        flat[col] = flat[col].map(_text_cell)
+        flat[col] = [v if type(v) is str else _text_cell(v) for v in flat[col].tolist()]
     missing = flat[list(REQUIRED)].isna().to_numpy().nonzero()
     if len(missing[0]):
         row, col = int(missing[0][0]), REQUIRED[int(missing[1][0])]
         raise DataError(f"groups[{row}].{col}: missing value", file=source)
     if "codename" not in flat.columns:
         flat["codename"] = ""
-    frame = flat[["codename", *REQUIRED, *points, *extra]].fillna({"codename": ""}).astype(str)
+    kept = flat[["codename", *REQUIRED, *points, *extra]].fillna({"codename": ""})
+    # Numbers already parsed as float64 stay numbers (str() and back is the same float, and
+    # a null is NaN either way: "not a number"); every other column is checked as text.
+    numbers = {c for c in ("score", *points) if kept[c].dtype == np.float64}
+    frame = kept.astype({c: str for c in kept.columns if c not in numbers})
     config = meta.get("config")
     sha = config.get("sha256") if isinstance(config, dict) else None
     summary = config.get("summary") if isinstance(config, dict) else None
@@ -223,7 +241,12 @@ def _checked(text: pd.DataFrame, *, source: str, lines: Sequence[int] | None) ->
     rank = text["rank"]
     band_number = text["band"].str.extract(BAND_LABEL, expand=False)
     numeric = [c for c in text.columns if c == "score" or c.endswith(POINTS)]
-    values = {c: pd.to_numeric(text[c].str.strip(), errors="coerce") for c in numeric}
+    values = {
+        c: text[c]
+        if text[c].dtype == np.float64
+        else pd.to_numeric(text[c].str.strip(), errors="coerce")
+        for c in numeric
+    }
     checks: list[tuple[str, Any, str]] = [
         ("group_id", gid == "", "empty group_id"),
         ("group_id", gid.duplicated(), "duplicate group_id"),

@@ -57,8 +57,15 @@ def html_table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: se
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """The rows of ``frame`` as dicts keyed by column name."""
-    return [{str(k): v for k, v in row.items()} for row in frame.to_dict(orient="records")]
+    """The rows of ``frame`` as dicts keyed by column name (Python scalars, as
+    ``to_dict(orient="records")`` gives them), built a column at a time."""
+    names = [str(k) for k in frame.columns]
+    if len(set(names)) < len(names):  # repeated names: the last column wins, as to_dict's
+        return [{str(k): v for k, v in row.items()} for row in frame.to_dict(orient="records")]
+    columns = [frame.iloc[:, j].tolist() for j in range(len(names))]
+    if not columns:
+        return [{} for _ in range(len(frame))]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def band_number(label: str) -> int | None:

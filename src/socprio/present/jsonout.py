@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
+from socprio.history.jsonread import gc_paused
 from socprio.history.movement import MOVEMENT_COLUMNS
 from socprio.pipeline.frame import OPINION_COLUMNS, STABILITY_COLUMNS, rounded_frame
 from socprio.present.changes import movement_record, movement_to_json
@@ -42,8 +44,9 @@ def json_chunks(a: Assessment) -> Iterator[str]:
         return
     encode = json.JSONEncoder(ensure_ascii=False).encode
     for start in range(0, n, CHUNK_ROWS):
-        items = _group_items(a, a.table.iloc[start : start + CHUNK_ROWS])
-        lines = ",\n    ".join(encode(item) for item in items)
+        with gc_paused():  # thousands of new dicts, none garbage: no collection walks them
+            items = _group_items(a, a.table.iloc[start : start + CHUNK_ROWS])
+            lines = ",\n    ".join(encode(item) for item in items)
         yield ("    " if start == 0 else ",\n    ") + lines
     yield "\n  ]\n}\n"
 
@@ -90,28 +93,50 @@ def _group_items(a: Assessment, chunk: pd.DataFrame) -> list[dict[str, Any]]:
     needed += [
         c for raw, value, points, _, _ in factors.values() for c in (raw, value, points) if c
     ]
-    groups = []
     frame = rounded_frame(chunk[needed])
-    columns = [frame[c].tolist() for c in needed]  # Python scalars, a column at a time
-    for values in zip(*columns, strict=True):
-        row = dict(zip(needed, values, strict=True))
-        item: dict[str, Any] = {key: row[key] for key in (*ITEM_COLUMNS, *extra)}
-        for key in LIST_COLUMNS:
-            item[key] = [v for v in str(row[key]).split(";") if v]
-        item["lro_assigned"] = row["lro_assigned"] == "yes"
-        item["last_disruption_date"] = str(row["last_disruption_date"]) or None
-        item["group_points"] = {g: row[f"{g}_points"] for g in cfg.groups}
-        item["factors"] = {
-            name: {
-                "raw": row[raw],
-                "value": row[value],
-                "policy": policy,
-                "weight": weight,
-                "points": row[points] if points else None,
-            }
-            for name, (raw, value, points, policy, weight) in factors.items()
-        }
-        if moved:
-            item["movement"] = movement_record(row)
-        groups.append(item)
-    return groups
+    col = {c: frame[c].tolist() for c in needed}  # Python scalars, a column at a time
+    return _assemble(cfg.groups, factors, col, (*ITEM_COLUMNS, *extra), moved)
+
+
+def _assemble(
+    groups: Iterable[str],
+    factors: dict[str, tuple[str, str, str | None, Any, Any]],
+    col: dict[str, list[Any]],
+    keys: tuple[str, ...],
+    moved: tuple[str, ...],
+) -> list[dict[str, Any]]:
+    """The group objects from ``col`` (column name -> values), each part built a column at a
+    time; keys in the export's order."""
+    parts: list[tuple[str, list[Any]]] = [
+        (key, [[v for v in str(x).split(";") if v] for x in col[key]]) for key in LIST_COLUMNS
+    ]
+    parts.append(("lro_assigned", [x == "yes" for x in col["lro_assigned"]]))
+    parts.append(("last_disruption_date", [str(x) or None for x in col["last_disruption_date"]]))
+    n = len(col["lro_assigned"])
+    names = list(groups)
+    parts.append(("group_points", _objects(names, [col[f"{g}_points"] for g in names], n)))
+    per_factor = [
+        [
+            {"raw": r, "value": v, "policy": policy, "weight": weight, "points": p}
+            for r, v, p in zip(
+                col[raw], col[value], col[pts] if pts else repeat(None), strict=False
+            )
+        ]
+        for raw, value, pts, policy, weight in factors.values()
+    ]
+    parts.append(("factors", _objects(list(factors), per_factor, n)))
+    if moved:
+        changes = _objects(list(moved), [col[c] for c in moved], n)
+        parts.append(("movement", [movement_record(row) for row in changes]))
+    items = _objects(list(keys), [col[k] for k in keys], n)
+    for key, values in parts:
+        for item, value in zip(items, values, strict=True):
+            item[key] = value
+    return items
+
+
+def _objects(keys: list[str], columns: list[list[Any]], n: int) -> list[dict[str, Any]]:
+    """``n`` dicts, the i-th mapping each key to the i-th value of its column."""
+    if not keys:
+        return [{} for _ in range(n)]
+    return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]

@@ -146,15 +146,16 @@ def decisions_section(frame: pd.DataFrame) -> str:
     }
     out = ""
     for flag, title in needs.items():
-        rows = records(band1[_flagged(band1, flag)])
+        flagged = band1[_flagged(band1, flag)]
+        shown = flagged[["rank", "group_id", "codename", "lead_force"]].head(DECISIONS_CAP)
         items = [
             f"<span>#{esc(r['rank'])} <b>{esc(r['group_id'])}</b> "
             f"{esc(short(str(r['codename']), 18))} ({esc(r['lead_force'])})</span>"
-            for r in rows[:DECISIONS_CAP]
+            for r in records(shown)
         ]
         if items:
-            out += f'<h3>{esc(title)} ({len(rows)})</h3><p class="inline">'
-            out += " · ".join(items) + "</p>" + _more(len(items), len(rows))
+            out += f'<h3>{esc(title)} ({len(flagged)})</h3><p class="inline">'
+            out += " · ".join(items) + "</p>" + _more(len(items), len(flagged))
     return "<h2>Decisions needed in Band 1</h2>" + (
         out
         or '<p class="none">None: every Band 1 group has a lead officer and a disruption in '

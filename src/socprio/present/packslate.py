@@ -27,8 +27,7 @@ def slate_section(a: Assessment) -> str:
     changes = [
         [esc(g["rank"]), esc(g["group_id"]), esc(g["lead_force"]), esc(g["band"]),
          esc(g["decision"]), esc(g["reason"])]
-        for g in group_rows(r)
-        if g["decision"] in CHANGES
+        for g in group_rows(r, CHANGES)
     ]  # fmt: skip
     table = (
         html_table(["Rank", "Group", "Force", "Band", "Proposed", "Reason"], changes, {0})

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -35,27 +35,32 @@ GROUP_COLUMNS = (
 )  # fmt: skip
 
 
-def group_rows(r: SlateResult) -> list[dict[str, Any]]:
-    """One dict per ranked group, in rank order (scores rounded as exported)."""
+def group_rows(r: SlateResult, decisions: Collection[str] | None = None) -> list[dict[str, Any]]:
+    """One dict per ranked group, in rank order (scores rounded as exported); only the groups
+    with one of ``decisions`` when it is given."""
     p, s, t = r.problem, r.slate, r.a.table
     scores = rounded(p.score)
+    rows = (
+        range(len(p))
+        if decisions is None
+        else np.flatnonzero(np.isin(s.decision, list(decisions))).tolist()
+    )
+    codenames, flags = t["codename"].to_numpy(dtype=object), t["flags"].to_numpy(dtype=object)
     return [
         {
             "rank": int(p.rank[i]),
             "group_id": str(p.group_id[i]),
-            "codename": str(codename),
+            "codename": str(codenames[i]),
             "lead_force": str(p.owner[i]),
             "band": str(p.band[i]),
             "score": float(scores[i]),
-            "flags": str(flags),
+            "flags": str(flags[i]),
             "lro_assigned": "yes" if p.adopted[i] else "no",
             "effort": float(p.effort[i]),
             "decision": str(s.decision[i]),
             "reason": str(s.reason[i]),
         }
-        for i, (codename, flags) in enumerate(
-            zip(t["codename"].tolist(), t["flags"].tolist(), strict=True)
-        )
+        for i in rows
     ]
 
 

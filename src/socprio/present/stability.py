@@ -13,9 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from rich import box
-from rich.cells import cell_len
 from rich.console import Group as RichGroup
-from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -23,6 +21,8 @@ from socprio.core.flags import Flag
 from socprio.pipeline.frame import OPINION_COLUMNS, STABILITY_COLUMNS, rounded_frame
 from socprio.present.captions import INTERVAL, caption, rank_interval
 from socprio.present.escape import visible
+from socprio.present.plaintable import table_lines
+from socprio.present.termtext import cells, rendered
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,51 +53,55 @@ def _overall(a: Assessment, stab: Stability) -> str:
     )
 
 
-def groups_table(frame: pd.DataFrame, stab: Stability, *, top: int | None) -> Table:
+def groups_table(frame: pd.DataFrame, stab: Stability, *, top: int | None, width: int) -> list[str]:
     """One row per ranked group (the first ``top``): interval, shares, second opinion and the
-    UNSTABLE and DISAGREE flags (as ``Flag.short``). Only the codename shortens, and only
-    below 100 columns."""
+    UNSTABLE and DISAGREE flags (as ``Flag.short``), as lines of text ``width`` columns wide.
+    Only the codename shortens, and only below 100 columns."""
     shown = rounded_frame(frame.head(top) if top is not None else frame)
     spans = rank_interval(shown).tolist()
     unstable = _flagged(shown, "UNSTABLE").tolist()
     disagree = _flagged(shown, "DISAGREE").tolist()
     heads = ["#", "Group", "Codename", "Band", INTERVAL, f"P(top {stab.top_k})", "P(band)"]
     heads += ["Harm #", "Attr #", "Flags"]
-    rows = [
-        [
-            str(row.rank),
-            str(row.group_id),
-            visible(str(row.codename)),
-            str(row.band),
-            spans[i],
-            f"{row.p_top_k:.2f}",
-            f"{row.p_same_band:.2f}",
-            str(row.harm_rank),
-            str(row.attribute_rank),
-            " ".join(f.short for f, on in ((UNST, unstable[i]), (DISAG, disagree[i])) if on),
-        ]
-        for i, row in enumerate(shown.itertuples(index=False))
+    flags = [
+        " ".join(f.short for f, on in ((UNST, u), (DISAG, d)) if on)
+        for u, d in zip(unstable, disagree, strict=True)
     ]
-    table = Table(
-        box=box.SIMPLE_HEAD,
-        padding=0,  # the box's own space separates columns: 80 columns suffice
-        title="Groups",
-        title_justify="left",
-    )
-    for k, name in enumerate(heads):
-        natural = max([len(name), *(cell_len(r[k]) for r in rows)])
-        codename = name == "Codename"
-        table.add_column(
-            name,
-            justify="left" if name in ("Group", "Codename", "Band", "Flags") else "right",
-            no_wrap=True,
-            overflow="ellipsis",
-            min_width=min(natural, 8) if codename else natural,
-            max_width=CODENAME_WIDTH if codename else None,
+    columns = [
+        shown["rank"].astype(str).tolist(),
+        shown["group_id"].astype(str).tolist(),
+        [visible(str(c)) for c in shown["codename"].tolist()],
+        shown["band"].astype(str).tolist(),
+        spans,
+        [f"{v:.2f}" for v in shown["p_top_k"].tolist()],
+        [f"{v:.2f}" for v in shown["p_same_band"].tolist()],
+        shown["harm_rank"].astype(str).tolist(),
+        shown["attribute_rank"].astype(str).tolist(),
+        flags,
+    ]
+    rows = list(zip(*columns, strict=True))
+    naturals = [max([len(h), *map(cells, c)]) for h, c in zip(heads, columns, strict=True)]
+
+    def make() -> Table:
+        table = Table(
+            box=box.SIMPLE_HEAD,
+            padding=0,  # the box's own space separates columns: 80 columns suffice
+            title="Groups",
+            title_justify="left",
         )
-    for cells in rows:
-        table.add_row(*cells)
-    return table
+        for name, natural in zip(heads, naturals, strict=True):
+            codename = name == "Codename"
+            table.add_column(
+                name,
+                justify="left" if name in ("Group", "Codename", "Band", "Flags") else "right",
+                no_wrap=True,
+                overflow="ellipsis",
+                min_width=min(natural, 8) if codename else natural,
+                max_width=CODENAME_WIDTH if codename else None,
+            )
+        return table
+
+    return table_lines(make, rows, width)
 
 
 def sensitivity_table(a: Assessment, stab: Stability) -> Table:
@@ -125,8 +129,10 @@ def sensitivity_table(a: Assessment, stab: Stability) -> Table:
     return table
 
 
-def report_text(a: Assessment, *, top: int | None = None) -> RenderableType:
-    """The whole report (80 columns or more): head, groups, overall, one at a time."""
+def report_text(a: Assessment, *, top: int | None = None, width: int = 100) -> str:
+    """The whole report as text ``width`` columns wide (80 or more): head, groups, overall,
+    one at a time. The groups table is laid out by ``plaintable`` (rich's own text, without
+    rich rendering thousands of rows); the rest by rich."""
     frame, stab, opinion, prov, cfg = a.table, _stability(a), a.opinion, a.provenance, a.config
     harm = cfg.groups[opinion.harm_group].label
     head = Text.assemble(
@@ -147,15 +153,15 @@ def report_text(a: Assessment, *, top: int | None = None) -> RenderableType:
         f"{cfg.stability.disagree_places} places from #: worth an analyst's look",
         style="dim",
     )
-    return RichGroup(
-        head,
-        groups_table(frame, stab, top=top),
+    tail = RichGroup(
         Text(f"Showing {shown} of {len(frame)} ranked groups.", style="dim"),
         legend,
         Text(_overall(a, stab)),
         sensitivity_table(a, stab),
         Text(caption(prov), style="dim"),
     )
+    lines = [*groups_table(frame, stab, top=top, width=width)]
+    return rendered(head, width) + "".join(f"{line}\n" for line in lines) + rendered(tail, width)
 
 
 def _stability(a: Assessment) -> Stability:

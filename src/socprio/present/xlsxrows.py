@@ -13,6 +13,7 @@ check both give the same workbook).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -41,25 +42,32 @@ class RowsWorksheet(Worksheet):  # type: ignore[misc]  # XlsxWriter ships no typ
         needed = ("_check_dimensions", "_write_single_row", "previous_row", "fh", "table")
         return bool(self.constant_memory) and all(hasattr(self, n) for n in needed)
 
-    def _fragment(self, value: Any, fmt: Any, numeric: bool) -> str:
+    def _fragment(self, value: Any, style: str, numeric: bool) -> str:
         """A cell's XML after its reference: ``' s="3"><v>1.5</v></c>'``."""
-        style = f' s="{fmt._get_xf_index()}"'
         if numeric:
             return f"{style}><v>{value:.16G}</v></c>"
-        text = self._escape_control_characters(_text(value))
+        text = _text(value)
+        if _ESCAPED.search(text):  # else both escapes below leave the text as it is
+            text = self._escape_data(self._escape_control_characters(text))
         space = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
-        return f'{style} t="inlineStr"><is><t{space}>{self._escape_data(text)}</t></is></c>'
+        return f'{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
-    def _pieces(self, cells: Cells) -> list[str | None]:
-        """Each row's cell XML for one column, each distinct value made once."""
+    def _pieces(self, cells: Cells, letter: str) -> list[str]:
+        """Each row's cell XML for one column (``letter``), each distinct value made once: a
+        template whose ``{0}`` is the row number ('' where the row has no cell)."""
         import numpy as np
 
         values, formats, codes, numeric = cells
-        made = [
-            None if v is None else self._fragment(v, f, numeric)
-            for v, f in zip(values, formats, strict=True)
-        ]
-        out: list[str | None] = np.array(made, dtype=object)[codes].tolist()
+        styles: dict[int, str] = {}  # one xf index lookup per format, not per value
+        made = []
+        for v, f in zip(values, formats, strict=True):
+            if v is None:
+                made.append("")
+                continue
+            style = styles.get(id(f)) or styles.setdefault(id(f), f' s="{f._get_xf_index()}"')
+            xml = self._fragment(v, style, numeric).replace("{", "{{").replace("}", "}}")
+            made.append(f'<c r="{letter}{{0}}"{xml}')
+        out: list[str] = np.array(made, dtype=object)[codes].tolist()
         return out
 
     def write_rows(self, first: int, columns: Sequence[Cells]) -> None:
@@ -71,25 +79,22 @@ class RowsWorksheet(Worksheet):  # type: ignore[misc]  # XlsxWriter ships no typ
         self._write_single_row(first)  # flush the row pending, as a later write would
         self._check_dimensions(first, 0)
         self._check_dimensions(first + count - 1, len(columns) - 1)
-        pieces = [self._pieces(c) for c in columns]
-        letters = [xl_col_to_name(col) for col in range(len(columns))]
+        pieces = [self._pieces(c, xl_col_to_name(col)) for col, c in enumerate(columns)]
         write = self.fh.write
-        for chunk in _rows(first, letters, pieces):
+        for chunk in _rows(first, pieces):
             write(chunk)
         self.previous_row = first + count - 1  # written: nothing of it is pending
 
 
-def _rows(first: int, letters: list[str], pieces: list[list[str | None]]) -> Iterator[str]:
-    """The rows' XML in chunks of a thousand rows."""
+_ESCAPED = re.compile("[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
+
+
+def _rows(first: int, pieces: list[list[str]]) -> Iterator[str]:
+    """The rows' XML in chunks of a thousand rows: each row's cell templates joined, then
+    formatted once with its row number."""
     lines: list[str] = []
     for offset, row in enumerate(zip(*pieces, strict=True)):
-        ref = str(first + offset + 1)
-        cells = "".join(
-            f'<c r="{col}{ref}"{piece}'
-            for col, piece in zip(letters, row, strict=True)
-            if piece is not None
-        )
-        lines.append(f'<row r="{ref}">{cells}</row>')
+        lines.append(('<row r="{0}">' + "".join(row) + "</row>").format(first + offset + 1))
         if len(lines) == 1000:
             yield "".join(lines)
             lines = []
