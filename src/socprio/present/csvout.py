@@ -64,17 +64,18 @@ Cells = Callable[[int, int], list[str]]  # a column's cell texts for rows [start
 
 def _csv_column(table: Columns, name: str) -> Cells:
     """One column's cell texts: numbers rounded as printed and written as their shortest
-    repr (an integer as one, even when held as a float), text formula-escaped."""
-    if (held := table.coded(name)) is not None:
-        if len(held.labels) * 4 <= len(held.codes):
-            return _coded(held.codes, _texts(held.labels))
-        return lambda start, stop: _texts(held.labels[held.codes[start:stop]])  # codenames
-    values = table[name]
-    numeric = values.dtype.kind in "fiub"
-    integer = name in table.integer or values.dtype.kind in "iu"
-    write = partial(_numbers, integer=integer) if numeric else _texts
-    codes, distinct = factorize(round_column(name, values))
-    if len(distinct) * 4 > len(values):  # mostly distinct: format each chunk as it is written
+    repr (an integer as one, even when held as a float), text formula-escaped. A column of
+    few distinct values formats each once; a mostly distinct one, each chunk as it is written."""
+    write: Callable[[npt.NDArray[Any]], list[str]] = _texts
+    if (held := table.coded(name)) is not None:  # already codes into its distinct values
+        codes, distinct = held.codes, held.labels
+    else:
+        values = table[name]
+        if values.dtype.kind in "fiub":
+            integer = name in table.integer or values.dtype.kind in "iu"
+            write = partial(_numbers, integer=integer)
+        codes, distinct = factorize(round_column(name, values))
+    if len(distinct) * 4 > len(codes):  # mostly distinct (scores, codenames)
         return lambda start, stop: write(round_column(name, table.part(name, start, stop)))
     return _coded(codes.astype(np.min_scalar_type(len(distinct))), write(distinct))
 
