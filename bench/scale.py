@@ -4,7 +4,8 @@ exponent between sizes. Run by hand (``python bench/scale.py``; figures go in th
 The exponent between two sizes is log(t2 / t1) / log(n2 / n1): about 1 for a linear command,
 a little more for n log n; anything near 2 is a regression. At the smallest sizes start-up
 dominates, so read the exponent between 6,000 and the larger sizes. The two largest sizes run
-only the commands the issue names for them (rank, validate, csv and json export).
+only the commands the issue names for them (rank, validate, csv and json export). `--only NAME`
+skips the rest: replay, decide and log verify read the archive the `archive` command writes.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,8 +27,11 @@ LARGE = (200_000, 1_000_000)
 
 
 def commands(data: Path, out: Path, n: int) -> dict[str, list[str]]:
-    """The commands to time on ``data`` (``n`` groups), by name."""
+    """The commands to time on ``data`` (``n`` groups), by name, in the order they run (the
+    archive is written before the commands that read it: replay, decide, log verify)."""
     rank = [SOCPRIO, "rank", str(data), "--as-of", AS_OF, "-q"]
+    archive, log, history = out / f"archive-{n}", out / f"log-{n}.jsonl", out / f"history-{n}"
+    on_archive = ["--archive", str(archive), "--as-of", AS_OF]
     every = {
         "validate": [SOCPRIO, "validate", str(data), "--as-of", AS_OF, "-q"],
         "rank csv": [*rank, "-f", "csv", "-o", str(out / "r.csv")],
@@ -38,7 +43,13 @@ def commands(data: Path, out: Path, n: int) -> dict[str, list[str]]:
         "rank table": [SOCPRIO, "rank", str(data), "--as-of", AS_OF, "--all"],
         "rank markdown": [*rank, "-f", "markdown", "-o", str(out / "r.md")],
         "rank xlsx": [*rank, "-f", "xlsx", "-o", str(out / "r.xlsx")],
-        "archive": [*rank, "--archive", str(out / "archive"), "--replace"],
+        "archive": [*rank, "--archive", str(archive), "--replace"],
+        "replay": [SOCPRIO, "replay", *on_archive, "-q"],
+        "decide": [
+            *[SOCPRIO, "decide", "OCG-0001", "adopt", "--log", str(log), *on_archive, "-q"],
+            *["--by", "bench", "--rationale", "timing"],
+        ],
+        "log verify": [SOCPRIO, "log", "verify", str(log)],
         "report": [SOCPRIO, "report", str(data), "--as-of", AS_OF, "-q", "-o", str(out / "p.html")],
         "explain": [SOCPRIO, "explain", "OCG-0001", str(data), "--as-of", AS_OF],
         "stability 1000": [
@@ -51,12 +62,24 @@ def commands(data: Path, out: Path, n: int) -> dict[str, list[str]]:
         "diff csv json": [SOCPRIO, "diff", str(out / "r.csv"), str(out / "r.json")],
         "slate": [SOCPRIO, "slate", str(data), "--as-of", AS_OF, "-f", "csv", "-q"],
         "sample": [SOCPRIO, "sample", "--groups", str(n), "-o", str(out / "s.csv")],
+        "sample 4 weeks": [
+            *[SOCPRIO, "sample", "--groups", str(n), "--weeks", "4", "--archive", str(history)],
+        ],
+        "outcomes": [
+            *[SOCPRIO, "outcomes", "--archive", str(history), "-f", "csv"],
+            *["--disruptions", str(history / "disruptions.csv"), "-o", str(out / "o.csv")],
+        ],
+        "schema": [SOCPRIO, "schema"],
+        "config show": [SOCPRIO, "config", "show"],
+        "config check": [SOCPRIO, "config", "check"],
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[*SMALL, *LARGE])
+    parser.add_argument("--runs", type=int, default=1, help="median of this many runs")
+    parser.add_argument("--only", nargs="+", help="time only these commands (by name)")
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
     seen: dict[str, tuple[int, float]] = {}
@@ -69,7 +92,10 @@ def main() -> None:
                 check=True,
             )
             for name, cmd in commands(data, out, n).items():
-                wall, peak = measure(cmd)
+                if args.only and name not in args.only:
+                    continue
+                runs = [measure(cmd) for _ in range(args.runs)]
+                wall, peak = statistics.median(r[0] for r in runs), max(r[1] for r in runs)
                 growth = ""
                 if name in seen:
                     n0, t0 = seen[name]
