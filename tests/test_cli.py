@@ -406,7 +406,8 @@ def test_a_file_without_a_header_row_names_no_cell_value_on_stderr(tmp_path: Pat
 
 
 def test_report_quiet_with_codenames_the_font_lacks_prints_nothing(tmp_path: Path) -> None:
-    """matplotlib's 'Glyph ... missing from font' warnings named the characters on stderr."""
+    """The pack's charts once warned 'Glyph ... missing from font' (matplotlib), naming the
+    characters on stderr; the text is now drawn by the viewer's fonts and nothing is said."""
     lines = SAMPLE.read_text(encoding="utf-8-sig").splitlines(keepends=True)
     header = lines[0].split(",")
     at = header.index("codename")

@@ -21,9 +21,8 @@ def a(cfg: Config, loaded: LoadedConfig) -> Assessment:
     return assess_file(tricky_csv(cfg), loaded)
 
 
-# The pack's chart draws codenames with DejaVu Sans, which lacks the fullwidth trigger
-# characters of this input: matplotlib warns "Glyph ... missing" (reported, not fixed here).
-@pytest.mark.filterwarnings("ignore:Glyph .* missing from font:UserWarning")
+# The pack's charts draw this input's fullwidth trigger characters as text, with no warning
+# (pytest turns any warning into an error).
 @pytest.mark.parametrize("fmt", list(OutputFormat))
 def test_every_output_format_renders(fmt: OutputFormat, a: Assessment) -> None:
     expected = {

@@ -1,23 +1,21 @@
-"""The tasking pack's charts: matplotlib figures inlined as SVG, and their labels.
+"""The tasking pack's charts and their labels: the top groups as bars stacked by factor-group
+points with the band thresholds, and the band counts per lead force and principal crime.
 
-Text is drawn as paths (no font referenced) and ids are salted and fixed, so the same input
-gives the same bytes.
+Drawn as inline SVG by ``present.svg`` (pure: data in, markup out; no fonts, ids or URLs
+fetched or shared), so the same input gives the same bytes.
 """
 
 from __future__ import annotations
 
 import html
-import io
 import re
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from socprio.present import svg
+
 if TYPE_CHECKING:
     import pandas as pd
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
-    from matplotlib.typing import RcKeyType
 
     from socprio.config.models import Config
 
@@ -25,16 +23,12 @@ GROUP_COLOURS = ("#B2182B", "#2166AC", "#5AAE61", "#8073AC", "#E08214", "#666666
 BAND_COLOURS = {1: "#C0392B", 2: "#E69F00", 3: "#4D9A5B"}
 OTHER_BAND_COLOUR = "#9E9E9E"
 LABEL_CHARS = 24
-SVG_SALT = "socprio-pack"
-CHART_WIDTH_IN = 7.2  # A4 less 12 mm margins is 7.32 in
+CHART_WIDTH = 720.0  # drawing units: 100 to the inch of the printed A4 column (7.3 in)
+FONT = 10.0  # about 7.5 pt printed
+SMALL = 9.0
+ROW, BAR = 21.0, 15.0  # a top-N row and its bar
 _ARROWS = {"NEW": "new", "SAME": "="}
 _BAND = re.compile(r"^(\d+)")
-_ID = re.compile(r'\bid="([^"]+)"')
-_URL_REF = re.compile(r"url\(#([^)]+)\)")
-_HREF_REF = re.compile(r'href="#([^"]+)"')
-_XMLNS = re.compile(r'\sxmlns(?::\w+)?="[^"]*"')
-_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
-_COMMENT = re.compile(r"<!--.*?-->\s*", re.DOTALL)  # matplotlib escapes "--" inside comments
 
 
 def esc(value: object) -> str:
@@ -118,89 +112,6 @@ def bar_label(row: Mapping[str, Any]) -> str:
     return f"{row['rank']} {row['group_id']} {short(str(row['codename']))} ({inside})"
 
 
-def _rc(salt: str) -> dict[RcKeyType, Any]:
-    """matplotlib settings: paths for text (no fonts referenced), bundled font, fixed ids."""
-    return {
-        "svg.fonttype": "path",
-        "svg.hashsalt": salt,
-        "font.family": "DejaVu Sans",
-        "font.size": 7.5,
-        "text.parse_math": False,  # a '$' in a codename is text, not mathtext
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-    }
-
-
-def svg_inline(fig: Figure, prefix: str, *, label: str) -> str:
-    """The figure as an inline ``<svg>``: no prolog, namespaces or metadata; ids prefixed."""
-    buffer = io.StringIO()
-    with warnings.catch_warnings():  # e.g. "Glyph ... missing from font": it names characters
-        warnings.simplefilter("ignore")  # of a codename on stderr, and breaks --quiet
-        fig.savefig(
-            buffer,
-            format="svg",
-            metadata={"Date": None, "Creator": None, "Format": None, "Type": None},
-        )
-    text = buffer.getvalue()
-    text = _COMMENT.sub("", _METADATA.sub("", text[text.index("<svg") :]))
-    text = _XMLNS.sub("", text).replace("xlink:href=", "href=")
-    text = _ID.sub(lambda m: f'id="{prefix}-{m.group(1)}"', text)
-    text = _URL_REF.sub(lambda m: f"url(#{prefix}-{m.group(1)})", text)
-    text = _HREF_REF.sub(lambda m: f'href="#{prefix}-{m.group(1)}"', text)
-    text = text.replace("<svg ", f'<svg class="chart" role="img" aria-label="{esc(label)}" ', 1)
-    if "http:" in text or "https:" in text:  # never reference the network
-        raise ValueError("the chart SVG references a URL")
-    return text.strip()
-
-
-def _new_figure(width: float, height: float) -> tuple[Figure, Axes]:
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), layout="constrained")
-    return fig, fig.add_subplot()
-
-
-def top_chart(top: pd.DataFrame, cfg: Config) -> str:
-    """Horizontal bars of the top groups, stacked by factor-group points, rank 1 at the top."""
-    import matplotlib as mpl
-
-    with mpl.rc_context(_rc(f"{SVG_SALT}-top")):
-        fig, ax = _new_figure(CHART_WIDTH_IN, 0.9 + 0.21 * len(top))
-        rows = records(top)
-        y = list(range(len(rows)))
-        left = [0.0] * len(rows)
-        for i, (group, grp) in enumerate(cfg.groups.items()):
-            points = [float(r[f"{group}_points"]) for r in rows]
-            ax.barh(
-                y,
-                points,
-                left=left,
-                height=0.72,
-                color=GROUP_COLOURS[i % len(GROUP_COLOURS)],
-                label=grp.label,
-            )
-            left = [a + b for a, b in zip(left, points, strict=True)]
-        for yi, r in zip(y, rows, strict=True):
-            ax.text(
-                float(r["score"]) + 0.8,
-                yi,
-                f"{float(r['score']):.1f}",
-                va="center",
-                bbox={"facecolor": "#FFFFFF", "edgecolor": "none", "pad": 0.3},
-            )
-        for band in cfg.bands[:-1]:
-            ax.axvline(band.min, color="#444444", linewidth=0.6, linestyle=(0, (3, 2)))
-            ax.text(band.min + 0.6, -0.9, f"Band {band.band} ≥ {band.min:g}", fontsize=6.5)
-        ax.set_yticks(y, [bar_label(r) for r in rows])
-        for tick, r in zip(ax.get_yticklabels(), rows, strict=True):
-            tick.set_color(_label_colour(str(r["band"])))
-        ax.set_ylim(len(rows) - 0.5, -1.3)
-        ax.set_xlim(0, 100)
-        ax.set_xlabel("score (0-100) = sum of factor-group points")
-        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=len(cfg.groups), frameon=False)
-        return svg_inline(fig, "top", label=f"Top {len(rows)} groups by score")
-
-
 def _label_colour(band: str) -> str:
     number = band_number(band)
     return "#8B0000" if number == 1 else "#111111"
@@ -219,32 +130,155 @@ def band_counts(frame: pd.DataFrame, column: str) -> tuple[list[str], list[int],
     return order, numbers, [[table[k].get(n, 0) for n in numbers] for k in order]
 
 
-def band_chart(frame: pd.DataFrame, column: str, title: str) -> str:
-    """Horizontal bars of groups per ``column`` value, stacked by band number."""
-    import matplotlib as mpl
+def _legend(cfg: Config, x: float, baseline: float) -> list[str]:
+    """A square of colour and the label of each factor group, in one row."""
+    parts = []
+    for i, grp in enumerate(cfg.groups.values()):
+        colour = GROUP_COLOURS[i % len(GROUP_COLOURS)]
+        parts.append(svg.rect(x, baseline - 8.5, 9.0, 9.0, colour))
+        parts.append(svg.text(x + 12.0, baseline, grp.label, size=FONT))
+        x += 12.0 + svg.text_width(grp.label, FONT) + 14.0
+    return parts
 
+
+def _stacks(rows: list[dict[str, Any]], cfg: Config, x: svg.Scale, top: float) -> list[str]:
+    """Each group's bar, one segment per factor group (its tooltip names group and points)."""
+    labels = [(key, grp.label) for key, grp in cfg.groups.items()]
+    parts = []
+    for i, r in enumerate(rows):
+        y, at = top + i * ROW + (ROW - BAR) / 2, 0.0
+        for j, (key, label) in enumerate(labels):
+            points = max(float(r[f"{key}_points"]), 0.0)
+            colour = GROUP_COLOURS[j % len(GROUP_COLOURS)]
+            tip = f"{label} {points:.1f}"
+            parts.append(svg.rect(x(at), y, x.length(points), BAR, colour, tip))
+            at += points
+    return parts
+
+
+def _scores(rows: list[dict[str, Any]], x: svg.Scale, top: float) -> list[str]:
+    """Each group's score just past the end of its bar, over any threshold line."""
+    parts = []
+    for i, r in enumerate(rows):
+        score = float(r["score"])
+        centre = svg.middle(top + (i + 0.5) * ROW, FONT)
+        parts.append(svg.text(x(score + 0.8), centre, f"{score:.1f}", size=FONT, halo=True))
+    return parts
+
+
+def _thresholds(cfg: Config, x: svg.Scale, top: float, bottom: float) -> list[str]:
+    """A dashed line at each band's minimum score (but the lowest band's)."""
+    return [svg.dashed(x(band.min), top, x(band.min), bottom) for band in cfg.bands[:-1]]
+
+
+def _threshold_labels(cfg: Config, x: svg.Scale, baseline: float) -> list[str]:
+    """``Band N ≥ x`` beside each threshold line, above the bars."""
+    return [
+        svg.text(x(b.min + 0.6), baseline, f"Band {b.band} ≥ {b.min:g}", size=SMALL, halo=True)
+        for b in cfg.bands[:-1]
+    ]
+
+
+def _x_axis(x: svg.Scale, bottom: float, values: Sequence[float], title: str) -> list[str]:
+    """The bottom spine, tick marks and labels at ``values``, and the axis title."""
+    parts = [svg.line(x.start, bottom, x.end, bottom)]
+    for value in values:
+        at = x(value)
+        parts.append(svg.line(at, bottom, at, bottom + 3.0))
+        parts.append(
+            svg.text(at, bottom + 13.0, svg.tick_label(value), size=SMALL, anchor="middle")
+        )
+    centre = (x.start + x.end) / 2
+    parts.append(svg.text(centre, bottom + 27.0, title, size=FONT, anchor="middle"))
+    return parts
+
+
+def _y_labels(
+    labels: Sequence[str], colours: Sequence[str], left: float, top: float, row: float, size: float
+) -> list[str]:
+    """Right-aligned category labels left of the spine, one per row, with tick marks."""
+    parts = []
+    for i, (label, colour) in enumerate(zip(labels, colours, strict=True)):
+        centre = top + (i + 0.5) * row
+        parts.append(svg.line(left - 3.0, centre, left, centre))
+        baseline = svg.middle(centre, size)
+        parts.append(svg.text(left - 5.0, baseline, label, size=size, anchor="end", fill=colour))
+    return parts
+
+
+def top_chart(top: pd.DataFrame, cfg: Config) -> str:
+    """Horizontal bars of the top groups, stacked by factor-group points, rank 1 at the top;
+    the band thresholds as dashed lines; the label of each bar coloured by its band."""
+    rows = records(top)
+    labels = [bar_label(r) for r in rows]
+    left = 10.0 + max((svg.text_width(t, FONT) for t in labels), default=0.0)
+    right = svg.text_width("100.0", FONT) + 12.0  # the score label of a full bar
+    width = max(CHART_WIDTH, left + 320.0 + right)  # long labels widen it, never clip
+    x = svg.Scale(0.0, 100.0, left, width - right)
+    plot_top, bars_top = 22.0, 40.0  # the band labels sit between the two
+    bottom = bars_top + ROW * len(rows) + 4.0
+    colours = [_label_colour(str(r["band"])) for r in rows]
+    parts = [
+        *_legend(cfg, left, 14.0),
+        *_stacks(rows, cfg, x, bars_top),
+        *_thresholds(cfg, x, plot_top, bottom),
+        *_y_labels(labels, colours, left, bars_top, ROW, FONT),
+        svg.line(left, plot_top, left, bottom),
+        *_x_axis(x, bottom, svg.ticks(0.0, 100.0), "score (0-100) = sum of factor-group points"),
+        *_threshold_labels(cfg, x, plot_top + 11.0),
+        *_scores(rows, x, bars_top),
+    ]
+    label = f"Top {len(rows)} groups by score"
+    return svg.document(
+        parts, width=width, height=bottom + 34.0, prefix="top", label=label, size=FONT
+    )
+
+
+BAND_ROW, BAND_BAR = 20.0, 14.0  # a band chart's row and its bar
+
+
+def _band_bars(counts: list[list[int]], numbers: list[int], x: svg.Scale, top: float) -> list[str]:
+    """Per category, one segment per band with its count inside when wide enough (at least
+    6% of the largest total), and the category's total past the end of the bar."""
+    big = max((sum(row) for row in counts), default=1) * 0.06
+    inner = SMALL - 1.5
+    parts = []
+    for i, counted in enumerate(counts):
+        y, at = top + i * BAND_ROW + (BAND_ROW - BAND_BAR) / 2, 0
+        centre = top + (i + 0.5) * BAND_ROW
+        for number, count in zip(numbers, counted, strict=True):
+            tip = f"Band {number}: {count}"
+            parts.append(svg.rect(x(at), y, x.length(count), BAND_BAR, band_colour(number), tip))
+            if count and count >= big:
+                mid, baseline = x(at + count / 2), svg.middle(centre, inner)
+                parts.append(
+                    svg.text(mid, baseline, count, size=inner, anchor="middle", fill=svg.WHITE)
+                )
+            at += count
+        parts.append(svg.text(x(at + 0.5), svg.middle(centre, SMALL), at, size=SMALL))
+    return parts
+
+
+def band_chart(frame: pd.DataFrame, column: str, title: str) -> str:
+    """Horizontal bars of groups per ``column`` value, stacked by band number, largest first."""
     categories, numbers, counts = band_counts(frame, column)
-    with mpl.rc_context(_rc(f"{SVG_SALT}-{column}")):
-        fig, ax = _new_figure(CHART_WIDTH_IN / 2 - 0.1, 0.95 + 0.2 * len(categories))
-        y = list(range(len(categories)))
-        left = [0] * len(categories)
-        big = max((sum(row) for row in counts), default=1) * 0.06  # narrower: no number inside
-        for j, number in enumerate(numbers):
-            widths = [row[j] for row in counts]
-            bars = ax.barh(y, widths, left=left, height=0.7, color=band_colour(number))
-            ax.bar_label(
-                bars,
-                labels=[str(w) if w >= big else "" for w in widths],
-                label_type="center",
-                fontsize=6.5,
-                color="#FFFFFF",
-            )
-            left = [a + b for a, b in zip(left, widths, strict=True)]
-        for yi, total in zip(y, left, strict=True):
-            ax.text(total + 0.5, yi, str(total), va="center", fontsize=6.5)
-        ax.set_yticks(y, [short(c, 20) for c in categories])
-        ax.set_ylim(len(categories) - 0.5, -0.5)
-        ax.set_xlim(0, max(left, default=1) * 1.12 + 1)
-        ax.set_title(title, loc="left", fontsize=8)
-        ax.set_xlabel("groups (stacked by band: " + ", ".join(f"{n}" for n in numbers) + ")")
-        return svg_inline(fig, column.replace("_", "-"), label=title)
+    labels = [short(c, 20) for c in categories]
+    most = max((sum(row) for row in counts), default=1)
+    left = 8.0 + max((svg.text_width(t, SMALL) for t in labels), default=0.0)
+    right = svg.text_width(str(most), SMALL) + 8.0
+    width = max(CHART_WIDTH / 2 - 10.0, left + 120.0 + right)  # half the column, as a pair
+    values = svg.ticks(0.0, most * 1.12 + 1.0)
+    x = svg.Scale(0.0, values[-1], left, width - right)
+    top = 24.0
+    bottom = top + BAND_ROW * len(categories) + 2.0
+    stacked = "groups (stacked by band: " + ", ".join(f"{n}" for n in numbers) + ")"
+    parts = [
+        svg.text(4.0, 13.0, title, size=FONT + 1.0, bold=True),
+        *_band_bars(counts, numbers, x, top),
+        *_y_labels(labels, [svg.INK] * len(labels), left, top, BAND_ROW, SMALL),
+        svg.line(left, top, left, bottom),
+        *_x_axis(x, bottom, values, stacked),
+    ]
+    prefix = column.replace("_", "-")
+    height = bottom + 34.0
+    return svg.document(parts, width=width, height=height, prefix=prefix, label=title, size=SMALL)

@@ -1,11 +1,11 @@
 """The tasking pack: one self-contained HTML file for the weekly tasking meeting.
 
 Pure: returns the HTML text; the shell writes it. Force networks are closed, so the file makes
-no network request: no scripts, links, fonts or external ``url()``; charts are matplotlib SVG
-inlined with text drawn as paths (no font is referenced), and a Content-Security-Policy forbids
-fetching anything. All text is HTML-escaped. The same input gives the same bytes (fixed SVG
-hash salt, no dates in the SVG metadata). Printed on A4, the marking is at the top and bottom of
-the document and in the page margins of every page.
+no network request: no scripts, links, fonts or external ``url()``; charts are inline SVG drawn
+by ``present.svg`` with real text in a generic font stack (no font is fetched or embedded), and a
+Content-Security-Policy forbids fetching anything. All text is HTML-escaped. The same input gives
+the same bytes (coordinates have fixed precision; nothing dated). Printed on A4, the marking is
+at the top and bottom of the document and in the page margins of every page.
 """
 
 from __future__ import annotations

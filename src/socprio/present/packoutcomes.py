@@ -7,41 +7,88 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from socprio.present.charts import (
-    CHART_WIDTH_IN,
-    SVG_SALT,
-    _new_figure,
-    _rc,
-    esc,
-    html_table,
-    svg_inline,
-)
+from socprio.present import svg
+from socprio.present.charts import CHART_WIDTH, FONT, SMALL, esc, html_table
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from socprio.history.outcomes import OutcomeReport
 
 FLAGGED_SHOWN = 15
+HARM, SHARE = "#8B0000", "#C8D7E6"  # the line of mean harm, the bars of the share disrupted
+HEIGHT = 190.0
+
+
+def _finite(values: Sequence[float]) -> list[float]:
+    return [v for v in values if math.isfinite(v)]
+
+
+def _line(x: Sequence[float], harm: Sequence[float], y: svg.Scale) -> list[str]:
+    """Mean harm as a line through dots, broken where a week has no value."""
+    parts, run = [], []
+    for xi, value in zip(x, harm, strict=True):
+        if math.isfinite(value):
+            run.append((xi, y(value)))
+            continue
+        if len(run) > 1:
+            parts.append(svg.polyline(run, stroke=HARM, width=1.5))
+        run = []
+    if len(run) > 1:
+        parts.append(svg.polyline(run, stroke=HARM, width=1.5))
+    points = [(xi, y(v)) for xi, v in zip(x, harm, strict=True) if math.isfinite(v)]
+    return parts + [svg.circle(px, py, 2.0, HARM) for px, py in points]
+
+
+def _y_axis(y: svg.Scale, values: Sequence[float], at: float, side: int, title: str) -> list[str]:
+    """A vertical axis at ``at`` with ticks to the ``side`` (-1 left, 1 right) and a title."""
+    parts = [svg.line(at, y.start, at, y.end)]
+    anchor = "end" if side < 0 else "start"
+    for value in values:
+        pos = y(value)
+        parts.append(svg.line(at, pos, at + 3.0 * side, pos))
+        label = svg.tick_label(value)
+        parts.append(
+            svg.text(at + 5.0 * side, svg.middle(pos, SMALL), label, size=SMALL, anchor=anchor)
+        )
+    reach = max((svg.text_width(svg.tick_label(v), SMALL) for v in values), default=0.0)
+    edge = at - reach - 12.0 if side < 0 else at + reach + 8.0 + SMALL  # glyphs left of it
+    centre = (y.start + y.end) / 2
+    parts.append(svg.text(edge, centre, title, size=SMALL, anchor="middle", rotate=-90))
+    return parts
 
 
 def band1_chart(report: OutcomeReport) -> str:
     """Band 1 mean harm per archived week (line) and the share disrupted (bars, right axis)."""
-    import matplotlib as mpl
-
     weeks = report.outcomes.weeks
-    with mpl.rc_context(_rc(f"{SVG_SALT}-outcomes")):
-        fig, ax = _new_figure(CHART_WIDTH_IN, 1.9)
-        x = list(range(len(weeks)))
-        share = ax.twinx()
-        share.bar(x, weeks["band1_disrupted_share"] * 100, color="#C8D7E6", width=0.7)
-        share.set_ylim(0, 100)
-        share.set_ylabel("% of Band 1 disrupted")
-        ax.set_zorder(share.get_zorder() + 1)
-        ax.patch.set_visible(False)
-        ax.plot(x, weeks["band1_mean_harm"], color="#8B0000", marker="o", markersize=2.5)
-        ax.set_ylabel("Band 1 mean harm points")
-        step = max(1, -(-len(x) // 6))  # at most six date labels
-        ax.set_xticks(x[::step], list(weeks["as_of"])[::step])
-        return svg_inline(fig, "outcomes", label="Band 1 harm over the archived weeks")
+    dates = [str(d) for d in weeks["as_of"]]
+    harm = [float(v) for v in weeks["band1_mean_harm"]]
+    share = [float(v) * 100 for v in weeks["band1_disrupted_share"]]
+    seen = _finite(harm) or [0.0]
+    harm_ticks = svg.ticks(min(seen), max(seen) if max(seen) > min(seen) else min(seen) + 1, 4)
+    left, right = 60.0, 50.0
+    top, bottom = 8.0, HEIGHT - 20.0
+    y = svg.Scale(harm_ticks[0], harm_ticks[-1], bottom, top)
+    pct = svg.Scale(0.0, 100.0, bottom, top)
+    slot = (CHART_WIDTH - left - right) / max(len(dates), 1)
+    x = [left + (i + 0.5) * slot for i in range(len(dates))]
+    parts = [
+        svg.rect(xi - 0.35 * slot, pct(s), 0.7 * slot, bottom - pct(s), SHARE, f"{d}: {s:.0f}%")
+        for xi, s, d in zip(x, share, dates, strict=True)
+        if math.isfinite(s)
+    ]
+    parts.append(svg.line(left, bottom, CHART_WIDTH - right, bottom))
+    step = max(1, -(-len(x) // 6))  # at most six date labels
+    for xi, d in list(zip(x, dates, strict=True))[::step]:
+        parts.append(svg.line(xi, bottom, xi, bottom + 3.0))
+        parts.append(svg.text(xi, bottom + 13.0, d, size=SMALL, anchor="middle"))
+    parts += _y_axis(y, harm_ticks, left, -1, "Band 1 mean harm points")
+    parts += _y_axis(pct, svg.ticks(0.0, 100.0), CHART_WIDTH - right, 1, "% of Band 1 disrupted")
+    parts += _line(x, harm, y)
+    label = "Band 1 harm over the archived weeks"
+    return svg.document(
+        parts, width=CHART_WIDTH, height=HEIGHT, prefix="outcomes", label=label, size=FONT
+    )
 
 
 def _change(value: object) -> str:
