@@ -19,7 +19,7 @@ from socprio import Assessment
 from socprio.config.models import Config, LoadedConfig
 from socprio.core.ranking import rounded
 from socprio.pipeline.columns import Columns
-from socprio.present.csvout import csv_chunks, quoted, to_csv
+from socprio.present.csvout import _csv_column, _mostly_distinct, _text, csv_chunks, quoted, to_csv
 from socprio.present.escape import TRIGGERS, escape_cell
 
 
@@ -101,6 +101,29 @@ def test_csv_of_a_view_holds_only_its_rows(a: Assessment) -> None:
     ids = [r[header.index("group_id")] for r in body]
     assert ids == view.table["group_id"].tolist()
     assert ids[:7] == a.table["group_id"].head(7).tolist()
+
+
+@given(
+    st.lists(st.sampled_from(["=1", "a,b", 'q"', "plain", "x\ny"]), min_size=1, max_size=40),
+    st.integers(min_value=0, max_value=9_000),
+)
+def test_a_column_writes_the_same_cells_whether_judged_mostly_distinct_or_not(
+    pool: list[str], unique: int
+) -> None:
+    """A text column is written from its distinct values or chunk by chunk, as a sample of
+    it judges; either way every cell is its escaped, quoted text, in row order."""
+    values = np.array([*pool, *(f"=id{i}" for i in range(unique))], dtype=object)
+    column = _csv_column(Columns({"codename": values}), "codename")
+    assert column(0, len(values)) == [_text(v) for v in values]
+    assert column(1, 3) == [_text(v) for v in values[1:3]]
+
+
+def test_only_a_mostly_distinct_column_is_judged_so() -> None:
+    ids = np.array([f"OCG-{i:07d}" for i in range(100_000)])
+    assert _mostly_distinct(ids)
+    assert not _mostly_distinct(np.resize(np.array(["WMP", "WARKS", "WMERCIA"]), 100_000))
+    levels = np.random.default_rng(0).integers(0, 500, 100_000).astype(float)
+    assert not _mostly_distinct(levels)  # 500 values in any order
 
 
 def test_input_has_ties_and_triggers(a: Assessment) -> None:

@@ -160,7 +160,7 @@ def ranking_columns(
 
     data: dict[str, ColumnData] = {
         "rank": Picked(r.rank, rows),
-        "group_id": m.group_id[rows],
+        "group_id": Picked(m.group_id, rows),
         "codename": column("codename"),
         "band": coded(label, r.effective[rows]),
         "score": Picked(s.total, rows),

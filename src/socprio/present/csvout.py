@@ -67,17 +67,31 @@ def _csv_column(table: Columns, name: str) -> Cells:
     repr (an integer as one, even when held as a float), text formula-escaped. A column of
     few distinct values formats each once; a mostly distinct one, each chunk as it is written."""
     write: Callable[[npt.NDArray[Any]], list[str]] = _texts
-    if (held := table.coded(name)) is not None:  # already codes into its distinct values
-        codes, distinct = held.codes, held.labels
-    else:
-        values = table[name]
+    held = table.coded(name)  # already codes into its distinct values
+    if held is None:
+        values = round_column(name, table.part(name, 0, table.rows))
         if values.dtype.kind in "fiub":
             integer = name in table.integer or values.dtype.kind in "iu"
             write = partial(_numbers, integer=integer)
-        codes, distinct = factorize(round_column(name, values))
-    if len(distinct) * 4 > len(codes):  # mostly distinct (scores, codenames)
+    if held is not None and len(held.labels) * 4 <= len(held.codes):
+        codes, distinct = held.codes, held.labels
+    elif held is not None or _mostly_distinct(values):  # scores, codenames, group ids
         return lambda start, stop: write(round_column(name, table.part(name, start, stop)))
+    else:
+        codes, distinct = factorize(values)
     return _coded(codes.astype(np.min_scalar_type(len(distinct))), write(distinct))
+
+
+DISTINCT_SAMPLE = 4_096  # rows factorised to tell a mostly distinct column from the rest
+
+
+def _mostly_distinct(values: npt.NDArray[Any]) -> bool:
+    """Whether more than a quarter of the values are distinct, judged on an evenly spaced
+    sample: a near-unique column (group ids) is then never sorted whole only to be written
+    chunk by chunk. Either way the cells are the same; only the cost differs."""
+    step = max(1, len(values) // DISTINCT_SAMPLE)
+    sample = values[::step]
+    return len(factorize(sample)[1]) * 4 > len(sample)
 
 
 def _coded(codes: npt.NDArray[np.integer[Any]], texts: list[str]) -> Cells:
