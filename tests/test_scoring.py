@@ -262,4 +262,6 @@ def test_min_and_max_are_bit_for_bit_the_design_with_unknowns_at_zero_and_one(
     for at, found in ((0.0, s.score_min), (1.0, s.score_max)):
         expected = design_matrix(np.where(known, values, at), cfg) @ s.weights * 100.0
         assert np.array_equal(found, expected)
-    assert np.array_equal(s.design, design_matrix(s.normalised, cfg))
+    assert np.array_equal(s.design(), design_matrix(s.normalised, cfg))
+    rows = np.arange(len(m))[::-1]
+    assert np.array_equal(s.design(rows), design_matrix(s.normalised, cfg)[rows])

@@ -204,7 +204,7 @@ def test_vectorised_result_equals_a_plain_loop(run: Run, draws: int) -> None:
     same: dict[int, int] = dict.fromkeys(rows, 0)
     rhos = []
     for w in weights:
-        total = 100 * s.design @ w
+        total = 100 * s.design() @ w
         effective = np.minimum(sub_band(total, cfg), r.floor)
         printed = rounded(total)
         ordered = sorted(rows, key=lambda i: (effective[i], -printed[i], baseline[i]))
@@ -266,7 +266,7 @@ def test_one_at_a_time_matches_a_plain_recomputation(run: Run) -> None:
         for factor, rows in ((1 - p, item.down), (1 + p, item.up)):
             w = s.weights.copy()
             w[j] *= factor
-            total = 100 * s.design @ (w / w.sum())
+            total = 100 * s.design() @ (w / w.sum())
             moved = np.minimum(sub_band(total, cfg), r.floor) // r.per_band != band
             expected = [int(i) for i in r.order if moved[i]]
             assert rows.tolist() == expected
@@ -350,11 +350,11 @@ def test_draw_scores_are_printed_exactly_as_the_main_ranking_rounds(run: Run) ->
     group_points[:, 0] = total
     s = replace(
         run.s,
-        normalised=run.s.normalised[:n],
-        known=np.ones_like(run.s.known[:n]),
+        normalised=noisy[:, None],
+        known=np.ones((n, 1), dtype=bool),
         weighted=run.s.weighted[:1],
         weights=np.array([1.0]),
-        design=noisy[:, None],
+        design_columns=((0,),),
         contributions=total[:, None],
         group_points=group_points,
         total=total,

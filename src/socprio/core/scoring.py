@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from socprio.config.models import Combine, Config, FactorType
 from socprio.core.matrix import BoolArray, FactorMatrix, FloatArray
@@ -30,13 +31,21 @@ class Scores:
     normalised: FloatArray  # (n, factors) 0..1 after the unknown policy
     known: BoolArray  # (n, factors)
     weights: FloatArray  # (weighted,) effective weights, summing to 1
-    design: FloatArray  # (n, weighted) the value each effective weight multiplies
+    design_columns: tuple[tuple[int, ...], ...]  # per weighted factor: the normalised
+    # columns whose product its weight multiplies (``design_columns_of``)
     contributions: FloatArray  # (n, weighted) points; rows sum to total
     group_points: FloatArray  # (n, groups) points per group; rows sum to total
     total: FloatArray  # (n,) 0..100
     score_min: FloatArray  # (n,) unknowns at their lowest
     score_max: FloatArray  # (n,) unknowns at their highest
     coverage: FloatArray  # (n,) share of weighted factors that are known
+
+    def design(self, rows: npt.NDArray[np.int64] | None = None) -> FloatArray:
+        """The design matrix (of ``rows``, in their order), rebuilt from the normalised values
+        bit for bit as scoring built it: it is not held, which saves a matrix of the size of
+        the contributions at a million groups."""
+        values = self.normalised if rows is None else self.normalised[rows]
+        return design_of(values, self.design_columns)
 
 
 def crime_harm(
@@ -63,18 +72,36 @@ def normalise(m: FactorMatrix, cfg: Config) -> FloatArray:
     return out
 
 
+def design_columns_of(cfg: Config) -> tuple[tuple[int, ...], ...]:
+    """Per weighted factor (group order), the factor columns whose product its weight
+    multiplies: its own in a ``sum`` group, all its group's in a ``product`` group."""
+    index = {name: j for j, name in enumerate(cfg.factors)}
+    columns: list[tuple[int, ...]] = []
+    for grp in cfg.groups.values():
+        cols = tuple(index[f] for f in grp.factors)
+        product = grp.combine is Combine.PRODUCT
+        columns.extend(cols if product else (j,) for j in cols)
+    return tuple(columns)
+
+
+def design_of(values: FloatArray, columns: tuple[tuple[int, ...], ...]) -> FloatArray:
+    """(n, factors) filled values -> (n, weighted) design matrix, one column per entry of
+    ``columns``: the value itself, or the product of a product group's values."""
+    products: dict[tuple[int, ...], FloatArray] = {}
+    out: list[FloatArray] = []
+    for cols in columns:
+        if len(cols) == 1:
+            out.append(values[:, cols[0]])
+        else:
+            if cols not in products:
+                products[cols] = values[:, list(cols)].prod(axis=1)
+            out.append(products[cols])
+    return np.column_stack(out) if out else np.empty((len(values), 0))
+
+
 def design_matrix(values: FloatArray, cfg: Config) -> FloatArray:
     """(n, factors) filled values -> (n, weighted) design matrix (see the module docstring)."""
-    index = {name: j for j, name in enumerate(cfg.factors)}
-    columns: list[FloatArray] = []
-    for grp in cfg.groups.values():
-        cols = values[:, [index[f] for f in grp.factors]]
-        if grp.combine is Combine.PRODUCT:
-            product = cols.prod(axis=1)
-            columns.extend(product for _ in grp.factors)
-        else:
-            columns.extend(cols.T)
-    return np.column_stack(columns) if columns else np.empty((len(values), 0))
+    return design_of(values, design_columns_of(cfg))
 
 
 def score(m: FactorMatrix, cfg: Config) -> Scores:
@@ -84,7 +111,8 @@ def score(m: FactorMatrix, cfg: Config) -> Scores:
     fill = np.array([cfg.policy(name).fill for name in cfg.factors])
     np.copyto(filled, np.broadcast_to(fill, filled.shape), where=~known)  # in place
     weights = np.array([cfg.effective_weights[f] for f in cfg.weighted_factors])
-    design = design_matrix(filled, cfg)
+    columns = design_columns_of(cfg)
+    design = design_of(filled, columns)
     contributions = np.multiply(design, 100.0)
     contributions *= weights  # (100 * design) * weights, in place: no second matrix
     total = contributions.sum(axis=1)
@@ -102,7 +130,7 @@ def score(m: FactorMatrix, cfg: Config) -> Scores:
         normalised=filled,
         known=known,
         weights=weights,
-        design=design,
+        design_columns=columns,
         contributions=contributions,
         group_points=contributions @ membership,
         total=total,

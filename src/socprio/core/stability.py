@@ -114,7 +114,7 @@ def _baseline(s: Scores, r: Ranking, cfg: Config) -> _Baseline:
     lookup = sub_band(np.arange(top + 1) / scale, cfg).astype(dtype)
     order = r.order
     return _Baseline(
-        design=np.ascontiguousarray(s.design[order]),
+        design=s.design(order),
         floor=np.minimum(r.floor[order], labels - 1).astype(dtype),
         band=(r.effective[order] // r.per_band).astype(dtype),
         lookup=lookup,
