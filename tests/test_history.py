@@ -319,6 +319,28 @@ def test_any_text_cell_round_trips_through_the_csv(codename: str, gid: str) -> N
     assert prev.frame["codename"].tolist() == [codename]
 
 
+@settings(max_examples=40)
+@given(
+    texts=st.lists(safe_text, min_size=1, max_size=4),
+    picks=st.lists(st.integers(0, 3), min_size=8, max_size=8),
+    marking=safe_text.filter(bool),
+)
+def test_repeated_text_cells_round_trip_through_the_csv(
+    texts: list[str], picks: list[int], marking: str
+) -> None:
+    """A column of few distinct cells is read as codes into them, each unescaped once: every
+    cell still reads back as written (codenames, a raw column, flags, overrides, marking)."""
+    week = {f"OCG-{i:04d}": (f"G{i}", (30, 20, 10, 20, 10)) for i in range(8)}
+    frame = ranking(week)
+    cells = [texts[p % len(texts)] for p in picks]
+    for col in ("codename", "violence_raw", "flags", "overrides"):
+        frame[col] = cells
+    prev = read_ranking(export_csv(frame, marking=marking), source="x.csv")
+    for col in ("codename", "violence_raw", "flags", "overrides"):
+        assert prev.frame[col].tolist() == cells, col
+    assert prev.marking == marking
+
+
 def test_csv_and_json_exports_read_the_same() -> None:
     frame = ranking(WEEK1)
     from_csv = read_ranking(export_csv(frame), source="w1.csv", as_of=WEEKS[0])
