@@ -146,16 +146,12 @@ def _flat(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
     kept (``_used``), and from the nested export ``factors.<f>.raw``/``.points`` and
     ``group_points.<g>`` (the other values are not needed to compare rankings, so they are
     never copied). Each flat key is made once, not once per group."""
-    used: dict[str, bool] = {}
+    used = _Kept()
     factor_keys: dict[str, tuple[str, str]] = {}
     point_keys: dict[str, str] = {}
     out = []
     for group in groups:
-        row = {
-            k: v
-            for k, v in group.items()
-            if not isinstance(v, dict) and (used.get(k) or used.setdefault(k, _used(k)))
-        }
+        row = {k: v for k, v in group.items() if not isinstance(v, dict) and used[k]}
         factors = group.get("factors")
         for name, factor in factors.items() if isinstance(factors, dict) else ():
             if isinstance(factor, dict):
@@ -170,6 +166,14 @@ def _flat(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
             row[key] = value
         out.append(row)
     return out
+
+
+class _Kept(dict[str, bool]):
+    """``_used`` of each key, worked out the first time the key is met."""
+
+    def __missing__(self, key: str) -> bool:
+        self[key] = kept = _used(key)
+        return kept
 
 
 def _used(key: str) -> bool:
