@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import assess_file, rows_csv, sample_rows
+from conftest import assess_file, rows_csv, sample_csv, sample_rows
 from socprio.config.models import LoadedConfig
 from socprio.core.causes import config_summary
 from socprio.errors import DataError
@@ -319,6 +319,28 @@ def test_any_text_cell_round_trips_through_the_csv(codename: str, gid: str) -> N
     assert prev.frame["codename"].tolist() == [codename]
 
 
+@settings(max_examples=40)
+@given(
+    texts=st.lists(safe_text, min_size=1, max_size=4),
+    picks=st.lists(st.integers(0, 3), min_size=8, max_size=8),
+    marking=safe_text.filter(bool),
+)
+def test_repeated_text_cells_round_trip_through_the_csv(
+    texts: list[str], picks: list[int], marking: str
+) -> None:
+    """A column of few distinct cells is read as codes into them, each unescaped once: every
+    cell still reads back as written (codenames, a raw column, flags, overrides, marking)."""
+    week = {f"OCG-{i:04d}": (f"G{i}", (30, 20, 10, 20, 10)) for i in range(8)}
+    frame = ranking(week)
+    cells = [texts[p % len(texts)] for p in picks]
+    for col in ("codename", "violence_raw", "flags", "overrides"):
+        frame[col] = cells
+    prev = read_ranking(export_csv(frame, marking=marking), source="x.csv")
+    for col in ("codename", "violence_raw", "flags", "overrides"):
+        assert prev.frame[col].tolist() == cells, col
+    assert prev.marking == marking
+
+
 def test_csv_and_json_exports_read_the_same() -> None:
     frame = ranking(WEEK1)
     from_csv = read_ranking(export_csv(frame), source="w1.csv", as_of=WEEKS[0])
@@ -593,3 +615,21 @@ def test_diff_command_reads_same_within_from_the_config(tmp_path: Path) -> None:
 
     assert movers() == 0
     assert movers("-c", str(strict)) == 2
+
+
+def test_a_groups_movement_cause_depends_on_that_group_alone(loaded: LoadedConfig) -> None:
+    """``movement`` attributes causes only to the groups that show one (not NEW, not SAME),
+    which is right because each group's cause comes from its own row: compared with a ranking
+    of two other seeds, every group keeps its cause when it is compared on its own."""
+    old = assess_file(sample_csv(loaded.config, groups=60, seed=11), loaded)
+    new = assess_file(sample_csv(loaded.config, groups=60, seed=12), loaded)
+    earlier = read_ranking(to_csv(old).encode("utf-8"), source="old.csv")
+    whole = movement(new.table, earlier, config_sha256=SHA, config_summary=None)
+    counts = whole.counts()
+    assert counts["NEW"] and counts["SAME"] and counts["UP"] + counts["BAND_UP"]
+    causes = set(whole.frame["movement_cause"])
+    assert {"NEW", ""} < causes and any(c.startswith("override ") for c in causes)
+    assert any(c.startswith("data: ") for c in causes)
+    for i in range(len(new.table)):
+        alone = movement(new.table.iloc[[i]], earlier, config_sha256=SHA, config_summary=None)
+        assert alone.frame["movement_cause"].tolist() == [whole.frame["movement_cause"].iloc[i]]

@@ -10,14 +10,19 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import AS_OF, assess_file, rows_csv
 from render_inputs import tricky_rows
 from socprio import Assessment, __version__
 from socprio.config.models import Config, LoadedConfig
 from socprio.core.ranking import rounded
+from socprio.history.previous import read_ranking
 from socprio.pipeline.columns import Columns
+from socprio.pipeline.frame import rounded_frame
 from socprio.present import jsonout
+from socprio.present.csvout import to_csv
 from socprio.present.jsonout import json_chunks, to_json
 
 
@@ -116,3 +121,48 @@ def test_json_of_an_empty_ranking_is_well_formed(a: Assessment) -> None:
     parsed = json.loads(to_json(empty))
     assert parsed["groups"] == []
     assert parsed["meta"]["config"] == json.loads(to_json(a))["meta"]["config"]
+
+
+def _frame_bytes(a: Assessment, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The export with every column read from the DataFrame (the reference)."""
+    with monkeypatch.context() as m:
+        m.setattr(jsonout, "_numpy_values", lambda *args: None)
+        return to_json(a)
+
+
+def test_json_read_from_the_numpy_columns_is_the_json_read_from_the_frame(
+    a: Assessment, loaded: LoadedConfig, source: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without an earlier run the export reads the numpy columns (no DataFrame is built, so
+    pandas need not be imported); every value, and so every byte, is the frame's. With the
+    stability draws too (rounded shares), and with an earlier run (read from the frame)."""
+    assert jsonout._numpy_values(a.columns, list(a.columns), 0, a.columns.rows) is not None
+    assert to_json(a) == _frame_bytes(a, monkeypatch)
+    drawn = assess_file(source, loaded, draws=20)
+    assert "p_top_k" in drawn.columns
+    assert to_json(drawn) == _frame_bytes(drawn, monkeypatch)
+    moved = assess_file(source, loaded, previous=read_ranking(to_csv(a).encode(), source="p"))
+    assert moved.movement is not None and to_json(moved) == _frame_bytes(moved, monkeypatch)
+
+
+ACCEPTED = st.characters(exclude_categories=["Cs", "Cc"])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    codename=st.text(ACCEPTED, min_size=1, max_size=30).map(str.strip).filter(bool),
+    notes=st.text(st.one_of(ACCEPTED, st.sampled_from("\n\t\"'=@+-;")), max_size=40),
+)
+def test_any_text_reads_the_same_from_the_numpy_columns(
+    cfg: Config, loaded: LoadedConfig, codename: str, notes: str
+) -> None:
+    rows = tricky_rows(cfg)[:8]
+    rows[0]["codename"], rows[0]["notes"] = codename, notes
+    a = assess_file(rows_csv(rows), loaded)
+    names = list(a.columns)
+    frame = a.table
+    direct = jsonout._numpy_values(a.columns, names, 0, a.columns.rows)
+    assert direct is not None and codename in direct["codename"]
+    reference = rounded_frame(frame[names])
+    for name in names:
+        assert repr(direct[name]) == repr(reference[name].tolist()), name

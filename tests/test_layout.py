@@ -4,7 +4,7 @@
   stages after it (present, cli, history, read);
 - no import cycles between modules (imports at module level, outside TYPE_CHECKING);
 - modules under 400 lines, functions under 60, each cli/ module under 200 lines;
-- ``--help`` loads no pandas, numpy or rich.
+- ``--help`` loads no pandas, numpy or rich; the CSV and JSON exports load no pandas or rich.
 """
 
 from __future__ import annotations
@@ -137,6 +137,26 @@ def test_the_weekly_csv_run_loads_neither_pandas_nor_rich() -> None:
         "        '--top', '20', '-o', str(out)]\n"
         "assert CliRunner().invoke(app, args).exit_code == 0\n"
         "assert out.read_text().count('\\n') == 21\n"
+        "print(sorted({'pandas', 'rich', 'matplotlib', 'scipy'} & set(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_json_export_without_an_earlier_run_loads_neither_pandas_nor_rich() -> None:
+    """rank -f json reads the numpy columns as the CSV export does (a previous run, whose
+    movement is joined in pandas, is what would load it)."""
+    code = (
+        "import sys, json, tempfile, pathlib\n"
+        "from typer.testing import CliRunner\n"
+        "from socprio.cli import app\n"
+        "out = pathlib.Path(tempfile.mkdtemp()) / 'r.json'\n"
+        "args = ['rank', 'sample_data/ocgs.csv', '-f', 'json', '--as-of', '2026-11-23', '-q',\n"
+        "        '-o', str(out)]\n"
+        "assert CliRunner().invoke(app, args).exit_code == 0\n"
+        "assert len(json.loads(out.read_text())['groups']) > 100\n"
         "print(sorted({'pandas', 'rich', 'matplotlib', 'scipy'} & set(sys.modules)))\n"
     )
     done = subprocess.run(

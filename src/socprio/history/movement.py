@@ -200,7 +200,21 @@ def _causes(
     current: pd.DataFrame, previous: Previous, tag: npt.NDArray[np.str_], changed: bool | None
 ) -> npt.NDArray[np.object_]:
     """Each group's movement cause (core.causes.attribute); ``NEW`` for new groups and empty
-    text for SAME."""
+    text for SAME. Only the rows that show a cause are attributed (a cause depends on its own
+    row alone), so a ranking compared with itself attributes none."""
+    result: npt.NDArray[np.object_] = np.where(tag == Tag.NEW.value, Tag.NEW.value, "").astype(
+        object
+    )
+    rows = np.flatnonzero((tag != Tag.NEW.value) & (tag != Tag.SAME.value))
+    if len(rows):
+        result[rows] = _attributed(current.iloc[rows], previous, changed)
+    return result
+
+
+def _attributed(
+    current: pd.DataFrame, previous: Previous, changed: bool | None
+) -> npt.NDArray[np.object_]:
+    """The cause of each row of ``current`` (every one of them ranked in ``previous``)."""
     cols = list(dict.fromkeys([*previous.factors, *_factor_points(current)]))
     ids = current["group_id"]
     old = previous.frame.reindex(ids)
@@ -218,7 +232,7 @@ def _causes(
     b = rules_old.reindex(columns=rules, fill_value=0).to_numpy(dtype=bool)
     if "overrides" not in old.columns:
         b = a  # the earlier export does not say which rules held
-    cause = attribute(
+    return attribute(
         delta,
         data,
         a & ~b,
@@ -227,9 +241,6 @@ def _causes(
         rules=rules,
         config_changed=bool(changed),
     )
-    cause = np.where(tag == Tag.NEW.value, Tag.NEW.value, cause)
-    result: npt.NDArray[np.object_] = np.where(tag == Tag.SAME.value, "", cause).astype(object)
-    return result
 
 
 def _differs(now: pd.DataFrame, old: pd.DataFrame) -> npt.NDArray[np.bool_]:

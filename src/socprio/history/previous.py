@@ -16,8 +16,8 @@ import pandas as pd
 
 from socprio.errors import DataError
 from socprio.history.jsonread import gc_paused, loads_capped
-from socprio.present.escape import QUOTE, unescape_cell
-from socprio.read.csvtable import decode, parse
+from socprio.present.escape import unescape_cell
+from socprio.read.csvtable import CsvColumn, decode, parse
 
 REQUIRED = ("rank", "group_id", "band", "score")
 POINTS = "_points"
@@ -63,7 +63,8 @@ def _from_csv(text: str, *, source: str, as_of: date | None) -> Previous:
     """The flat CSV export: unescape text cells, then check the table."""
     table = parse(text, source=source)
     header = [unescape_cell(name) for name in table.header]
-    raw = pd.DataFrame(dict(enumerate(c.cells() for c in table.columns)), dtype=str)
+    cells = (_unescaped(c) for c in table.columns)
+    raw = pd.DataFrame(dict(enumerate(cells)), dtype=str)
     raw.columns = pd.Index(header)
     lines = table.lines.tolist()
     _require(header, source)
@@ -74,7 +75,7 @@ def _from_csv(text: str, *, source: str, as_of: date | None) -> Previous:
         factors = tuple(points)  # a trimmed export: every points column may explain a move
     raws = [c for c in header if c.endswith(RAW)]
     kept = [c for c in ("codename", *REQUIRED, *TEXT) if c in names] + points + raws
-    frame = _unescaped(raw[kept])
+    frame = raw[kept]
     marking = (
         unescape_cell(table.columns[header.index("marking")][0]) if "marking" in names else None
     )
@@ -87,17 +88,13 @@ def _from_csv(text: str, *, source: str, as_of: date | None) -> Previous:
     )
 
 
-def _unescaped(frame: pd.DataFrame) -> pd.DataFrame:
-    """``unescape_cell`` over every cell; only a cell starting with ``'`` can change, so a
-    column is mapped only where one does."""
-    if frame.columns.has_duplicates:
-        return frame.map(unescape_cell)
-    out = frame.copy()
-    for column in out.columns:
-        quoted = out[column].str.startswith(QUOTE).to_numpy(dtype=bool)
-        if quoted.any():
-            out.loc[quoted, column] = out.loc[quoted, column].map(unescape_cell)
-    return out
+def _unescaped(column: CsvColumn) -> list[str]:
+    """A column's cells with ``unescape_cell`` applied, each distinct cell unescaped once."""
+    values = list(map(unescape_cell, column.values))
+    if len(values) == len(column.codes):  # every cell, in file order
+        return values
+    shared: list[str] = np.array(values, dtype=object)[column.codes].tolist()
+    return shared
 
 
 def _from_json(text: str, *, source: str, as_of: date | None) -> Previous:
@@ -145,22 +142,47 @@ def _from_json(text: str, *, source: str, as_of: date | None) -> Previous:
 
 
 def _flat(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each group as the flat keys ``_flatten_points`` reads: its top-level values, and from
-    the nested export ``factors.<f>.raw``/``.points`` and ``group_points.<g>`` (the other
-    nested values are not needed to compare rankings, so they are never copied)."""
+    """Each group as the flat keys ``_flatten_points`` reads: its top-level values that can be
+    kept (``_used``), and from the nested export ``factors.<f>.raw``/``.points`` and
+    ``group_points.<g>`` (the other values are not needed to compare rankings, so they are
+    never copied). Each flat key is made once, not once per group."""
+    used = _Kept()
+    factor_keys: dict[str, tuple[str, str]] = {}
+    point_keys: dict[str, str] = {}
     out = []
     for group in groups:
-        row = {k: v for k, v in group.items() if not isinstance(v, dict)}
+        row = {k: v for k, v in group.items() if not isinstance(v, dict) and used[k]}
         factors = group.get("factors")
         for name, factor in factors.items() if isinstance(factors, dict) else ():
             if isinstance(factor, dict):
-                row[f"factors.{name}.raw"] = factor.get("raw")
-                row[f"factors.{name}.points"] = factor.get("points")
+                if (keys := factor_keys.get(name)) is None:
+                    keys = factor_keys[name] = (f"factors.{name}.raw", f"factors.{name}.points")
+                row[keys[0]] = factor.get("raw")
+                row[keys[1]] = factor.get("points")
         points = group.get("group_points")
         for name, value in points.items() if isinstance(points, dict) else ():
-            row[f"group_points.{name}"] = value
+            if (key := point_keys.get(name)) is None:
+                key = point_keys[name] = f"group_points.{name}"
+            row[key] = value
         out.append(row)
     return out
+
+
+class _Kept(dict[str, bool]):
+    """``_used`` of each key, worked out the first time the key is met."""
+
+    def __missing__(self, key: str) -> bool:
+        self[key] = kept = _used(key)
+        return kept
+
+
+def _used(key: str) -> bool:
+    """Whether a top-level value can be kept (``_from_json`` drops every other one unread)."""
+    return (
+        key in ("codename", *REQUIRED, *TEXT)
+        or key.endswith((POINTS, RAW))
+        or key.startswith(("factors.", "group_points."))
+    )
 
 
 def _text_cell(value: object) -> str:

@@ -6,7 +6,8 @@ group_id). Numbers keep full precision here; each format rounds only when it wri
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -224,20 +225,27 @@ def rounded_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def summary(frame: pd.DataFrame) -> dict[str, dict[str, int]]:
-    """Counts of ranked groups per band, lead force, principal crime and 4P strand."""
-    strands = frame["opportunity_4p"].str.split(";").explode()
+def summary(table: Mapping[str, npt.NDArray[Any]]) -> dict[str, dict[str, int]]:
+    """Counts of ranked groups per band, lead force, principal crime and 4P strand (each a
+    ';'-joined list), keys sorted; a missing value is not counted. Read from the columns, so
+    no DataFrame is needed."""
+    strands = (s for v in table["opportunity_4p"].tolist() if _present(v) for s in v.split(";"))
     return {
-        "band": _counts(frame["band"]),
-        "lead_force": _counts(frame["lead_force"]),
-        "principal_crime": _counts(frame["principal_crime"]),
-        "opportunity_4p": _counts(strands[strands != ""]),
+        "band": _counts(table["band"].tolist()),
+        "lead_force": _counts(table["lead_force"].tolist()),
+        "principal_crime": _counts(table["principal_crime"].tolist()),
+        "opportunity_4p": _counts(s for s in strands if s != ""),
     }
 
 
-def _counts(series: pd.Series) -> dict[str, int]:
-    counts = series.value_counts()
-    return {str(k): int(counts[k]) for k in sorted(counts.index)}
+def _present(value: Any) -> bool:
+    """Whether a cell holds a value (pandas' value_counts leaves out None and NaN)."""
+    return value is not None and value == value
+
+
+def _counts(values: Iterable[Any]) -> dict[str, int]:
+    counts = Counter(v for v in values if _present(v))
+    return {str(k): counts[k] for k in sorted(counts)}
 
 
 def flag_mask(

@@ -183,7 +183,7 @@ class Assessment:
         """Counts of the groups in ``table`` per band, lead force, principal crime and 4P."""
         from socprio.pipeline.frame import summary
 
-        return summary(self.table)
+        return summary(self.columns)
 
     def flags_of(self, group_id: str) -> frozenset[Flag]:
         """The flags of one ranked group (empty when it is not in ``table``)."""

@@ -8,13 +8,10 @@ from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from socprio.history.jsonread import gc_paused
-from socprio.history.movement import MOVEMENT_COLUMNS
-from socprio.pipeline.frame import OPINION_COLUMNS, STABILITY_COLUMNS, rounded_frame
-from socprio.present.changes import movement_record, movement_to_json
+from socprio.pipeline.frame import OPINION_COLUMNS, STABILITY_COLUMNS, round_column, rounded_frame
 
 if TYPE_CHECKING:
-    import pandas as pd
-
+    from socprio.pipeline.columns import Columns
     from socprio.pipeline.result import Assessment
 
 LIST_COLUMNS = ("flags", "overrides", "secondary_crimes", "opportunity_4p")
@@ -36,16 +33,18 @@ def json_chunks(a: Assessment) -> Iterator[str]:
     names; ``meta.stability`` comes from the provenance."""
     meta = a.provenance.meta() | {"summary": a.summary()}
     if a.movement is not None:
+        from socprio.present.changes import movement_to_json
+
         meta["movement"] = movement_to_json(a.movement)
     head = json.dumps({"meta": meta}, indent=2, ensure_ascii=False)
-    n = len(a.table)
+    n = a.columns.rows
     yield head[: -len("\n}")] + (',\n  "groups": [\n' if n else ',\n  "groups": []\n}\n')
     if not n:
         return
     encode = json.JSONEncoder(ensure_ascii=False).encode
     for start in range(0, n, CHUNK_ROWS):
         with gc_paused():  # thousands of new dicts, none garbage: no collection walks them
-            items = _group_items(a, a.table.iloc[start : start + CHUNK_ROWS])
+            items = _group_items(a, start, min(start + CHUNK_ROWS, n))
             lines = ",\n    ".join(encode(item) for item in items)
         yield ("    " if start == 0 else ",\n    ") + lines
     yield "\n  ]\n}\n"
@@ -72,30 +71,65 @@ ITEM_COLUMNS = (
 )
 
 
-def _group_items(a: Assessment, chunk: pd.DataFrame) -> list[dict[str, Any]]:
-    """One JSON object per group of ``chunk`` (rows of ``a.table``)."""
+def _group_items(a: Assessment, start: int, stop: int) -> list[dict[str, Any]]:
+    """One JSON object per group of rows ``start:stop`` of ``a.table``."""
     cfg = a.config
     weights = cfg.effective_weights
-    extra = [key for key in (*STABILITY_COLUMNS, *OPINION_COLUMNS) if key in chunk.columns]
+    have = a.columns
+    extra = [key for key in (*STABILITY_COLUMNS, *OPINION_COLUMNS) if key in have]
     factors = {  # per factor: its columns, and the keys that are the same for every group
         name: (
             f"{name}_raw",
             f"{name}_value",
-            f"{name}_points" if f"{name}_points" in chunk.columns else None,
+            f"{name}_points" if f"{name}_points" in have else None,
             cfg.policy(name).value,
             round(weights[name], 6) if name in weights else None,
         )
         for name in cfg.factors
     }
-    moved = MOVEMENT_COLUMNS if a.movement is not None else ()
+    moved: tuple[str, ...] = ()
+    if a.movement is not None:
+        from socprio.history.movement import MOVEMENT_COLUMNS as moved
     needed = [*ITEM_COLUMNS, *extra, *LIST_COLUMNS, "lro_assigned", "last_disruption_date"]
     needed += [f"{g}_points" for g in cfg.groups] + [*moved]
     needed += [
         c for raw, value, points, _, _ in factors.values() for c in (raw, value, points) if c
     ]
-    frame = rounded_frame(chunk[needed])
-    col = {c: frame[c].tolist() for c in needed}  # Python scalars, a column at a time
+    col = _values(a, needed, start, stop)  # Python scalars, a column at a time
     return _assemble(cfg.groups, factors, col, (*ITEM_COLUMNS, *extra), moved)
+
+
+def _values(a: Assessment, names: list[str], start: int, stop: int) -> dict[str, list[Any]]:
+    """Rows ``start:stop`` of each named column as ``rounded_frame(a.table)[name].tolist()``
+    gives them, read from the numpy columns where that is the same (so the export does not
+    build, or import, pandas); a table joined with an earlier run is read from its frame."""
+    col = None if a.movement is not None else _numpy_values(a.columns, names, start, stop)
+    if col is None:
+        frame = rounded_frame(a.table.iloc[start:stop][names])
+        col = {c: frame[c].tolist() for c in names}
+    return col
+
+
+def _numpy_values(
+    columns: Columns, names: list[str], start: int, stop: int
+) -> dict[str, list[Any]] | None:
+    """The values of ``_values`` from the numpy columns: numbers (rounded as printed) and
+    text as Python scalars, as a DataFrame's ``tolist`` gives them; None when a column holds
+    anything else (an object that is not text, a missing value), which pandas would convert."""
+    out: dict[str, list[Any]] = {}
+    for name in names:
+        if name in columns.integer:
+            return None
+        values = columns.part(name, start, stop)
+        if values.dtype.kind in "fiubU":
+            out[name] = round_column(name, values).tolist()
+        elif values.dtype.kind == "O":
+            out[name] = values.tolist()
+            if not all(type(v) is str for v in out[name]):
+                return None
+        else:
+            return None
+    return out
 
 
 def _assemble(
@@ -126,6 +160,8 @@ def _assemble(
     ]
     parts.append(("factors", _objects(list(factors), per_factor, n)))
     if moved:
+        from socprio.present.changes import movement_record
+
         changes = _objects(list(moved), [col[c] for c in moved], n)
         parts.append(("movement", [movement_record(row) for row in changes]))
     items = _objects(list(keys), [col[k] for k in keys], n)
