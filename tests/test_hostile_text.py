@@ -1,6 +1,7 @@
 """Input text is data in every output: any codename or note a record accepts comes back out of
 CSV, JSON and the workbook as exactly itself (formula-escaped, reversibly, where a spreadsheet
-would evaluate it), and never reaches the terminal as control, bidi or markup."""
+would evaluate it), and never reaches the terminal or the tasking pack as control, bidi or
+markup."""
 
 from __future__ import annotations
 
@@ -115,3 +116,16 @@ def test_the_terminal_table_shows_any_codename_as_inert_text(
         shown = export_bytes(OutputFormat.TABLE, a, ExportOptions(width=width)).decode()
         assert not RAW_HIDDEN.search(shown)
         assert max(cell_len(line) for line in shown.splitlines()) <= width  # wide glyphs: 2
+
+
+@FUZZ
+@given(codename=codenames(), notes=texts(multiline=True))
+def test_the_tasking_pack_shows_any_codename_and_note_as_inert_text(
+    loaded: LoadedConfig, codename: str, notes: str
+) -> None:
+    """No control, bidi or zero-width character reaches the page raw (a U+202E in a codename
+    would reorder the row it sits in), and no text becomes markup."""
+    a = assess(with_texts(codename, notes), loaded, as_of=AS_OF)
+    page = export_bytes(OutputFormat.HTML, a, ExportOptions(chart_top=5)).decode("utf-8")
+    assert not RAW_HIDDEN.search(page)
+    assert "<img" not in page.lower() and "<script" not in page.lower()

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from socprio.present import svg
+from socprio.present.escape import visible
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,8 +33,11 @@ _BAND = re.compile(r"^(\d+)")
 
 
 def esc(value: object) -> str:
-    """HTML-escape any value's text (quotes included)."""
-    return html.escape(str(value), quote=True)
+    """Any value's text as inert HTML: line breaks as spaces (HTML shows them so anyway),
+    controls, bidi and zero-width characters as visible escapes (a U+202E cannot reorder
+    the page), then HTML-escaped, quotes included."""
+    text = str(value).replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    return html.escape(visible(text), quote=True)
 
 
 def html_table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: set[int]) -> str:
