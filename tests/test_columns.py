@@ -93,3 +93,13 @@ def test_a_coded_column_holds_a_byte_per_row_and_reads_as_its_labels() -> None:
     assert view.frame()["band"].tolist() == ["1B", "1A"]
     assert table.part("band", 2, 4).tolist() == ["1A", "1B"]
     assert Columns({"n": np.arange(2)}).coded("n") is None
+
+
+def test_asking_whether_a_column_exists_never_reads_it() -> None:
+    # An export asks "is there a points column?" once per chunk of rows: reading the whole
+    # column to answer made a million-group JSON export quadratic. Rows out of range would
+    # raise if the column were read.
+    never_read = Picked(np.arange(3.0), np.array([7, 9]))
+    table = Columns({"score": never_read, "band": coded(["1A"], np.array([0, 0]))})
+    assert "score" in table and "band" in table
+    assert "score_points" not in table and 3 not in table

@@ -103,6 +103,11 @@ class Columns(Mapping[str, npt.NDArray[Any]]):
             return out
         return column
 
+    def __contains__(self, name: object) -> bool:
+        """Whether the column exists, without reading it (``Mapping``'s default would build
+        the whole of a picked or coded column: once per chunk of an export, quadratic)."""
+        return name in self._data
+
     def part(self, name: str, start: int, stop: int) -> npt.NDArray[Any]:
         """Rows ``start:stop`` of a column, read without reading the rest."""
         column = self._data[name]
