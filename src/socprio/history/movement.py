@@ -257,8 +257,9 @@ def _differs(now: pd.DataFrame, old: pd.DataFrame) -> npt.NDArray[np.bool_]:
 
 def _factor_points(frame: pd.DataFrame) -> list[str]:
     """The per-factor points columns of an export table (those with a raw column)."""
-    names = set(map(str, frame.columns))
-    return [c for c in names if c.endswith(POINTS) and c.removesuffix(POINTS) + RAW in names]
+    columns = list(map(str, frame.columns))
+    names = set(columns)  # looked in; the columns' own order is kept (a set's varies by run)
+    return [c for c in columns if c.endswith(POINTS) and c.removesuffix(POINTS) + RAW in names]
 
 
 def _dummies(frame: pd.DataFrame, column: str) -> pd.DataFrame:
