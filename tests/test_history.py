@@ -394,6 +394,7 @@ def test_bad_csv_is_located_data_error_without_values(
         ("groups_not_a_list.json", "no top-level 'groups' list"),
         ("group_not_an_object.json", "groups[1] is not a JSON object"),
         ("truncated_json.json", "not valid JSON"),
+        ("factor_raw_both_flat_and_nested.json", "gives 'violence_raw' twice"),
     ],
 )
 def test_bad_json_is_data_error_without_values(name: str, message: str) -> None:

@@ -6,6 +6,7 @@ never its value (cron mails stderr).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -109,7 +110,7 @@ def _from_json(text: str, *, source: str, as_of: date | None) -> Previous:
         where = "'meta'" if bad is None else f"groups[{bad}]"
         raise DataError(f"{where} is not a JSON object", file=source)
     flat = pd.DataFrame(_flat(groups)) if groups else pd.DataFrame(columns=list(REQUIRED))
-    flat, factors = _flatten_points(flat)
+    flat, factors = _flatten_points(flat, source)
     _require(list(flat.columns), source)
     points = [c for c in flat.columns if c.endswith(POINTS)]
     extra = [c for c in flat.columns if c in TEXT or str(c).endswith(RAW)]
@@ -196,10 +197,12 @@ def _text_cell(value: object) -> str:
     return str(value)
 
 
-def _flatten_points(flat: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
+def _flatten_points(flat: pd.DataFrame, source: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """Rename ``factors.<f>.points`` and ``group_points.<g>`` to ``<f>_points``/``<g>_points``.
 
-    A factor whose points are null in every group (a rule-only factor) is dropped.
+    A factor whose points are null in every group (a rule-only factor) is dropped. A file
+    that gives one value twice (``violence_raw`` beside ``factors.violence.raw``) is refused:
+    which of the two it meant cannot be known.
     """
     renames: dict[str, str] = {}
     factors: list[str] = []
@@ -218,6 +221,10 @@ def _flatten_points(flat: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
         factors = [c for c in names if c.endswith(POINTS) and c.removesuffix(POINTS) + RAW in names]
         factors.sort(key=list(flat.columns).index)
     keep = [c for c in flat.columns if "." not in str(c) or c in renames]
+    twice = sorted(c for c, n in Counter(renames.get(c, c) for c in keep).items() if n > 1)
+    if twice:
+        message = f"a group gives {twice[0]!r} twice (flat and nested): not a socprio file"
+        raise DataError(message, file=source)
     return flat[keep].rename(columns=renames), tuple(factors)
 
 
