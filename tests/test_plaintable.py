@@ -68,3 +68,22 @@ def test_a_long_ascii_table() -> None:
         ours = table_lines(lambda: make_table(widths, [None, None, 16, None]), rows, width)
         expected = rich_text(widths, [None, None, 16, None], rows, width)
         assert "".join(f"{line}\n" for line in ours) == expected
+
+
+def test_a_rich_whose_private_widths_changed_still_prints_rich_s_table() -> None:
+    # The fast path calls rich's private column widths; rich is not pinned, so a release that
+    # renames or changes them must cost speed, not the analyst's table.
+    none: list[int | None] = [None] * 4
+    made: list[Table] = []
+
+    def make() -> Table:
+        table = make_table(none, none)
+        if not made:  # the table the fast path measures: as if rich had changed the method
+            table._calculate_column_widths = None  # type: ignore[assignment,method-assign]
+        made.append(table)
+        return table
+
+    rows = [[str(i), f"OCG-{i:04d}", "CODENAME", "1A"] for i in range(20)]
+    ours = table_lines(make, rows, 60)
+    assert len(made) == 2  # measured, then rendered whole
+    assert "".join(f"{line}\n" for line in ours) == rich_text(none, none, rows, 60)

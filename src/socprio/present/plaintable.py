@@ -131,9 +131,12 @@ def table_lines(make: Callable[[], Table], rows: Sequence[Row], width: int) -> l
     for i in _widest(rows, len(table.columns)):
         table.add_row(*rows[i])
     options = console.options
-    widths = table._calculate_column_widths(
-        console, options.update_width(options.max_width - table._extra_width)
-    )
+    try:  # rich's own widths; private, so a rich that renames them gets the whole render
+        widths = table._calculate_column_widths(
+            console, options.update_width(options.max_width - table._extra_width)
+        )
+    except (AttributeError, TypeError):
+        return _whole(console, make(), rows)
     small = _lines(console, table)
     rule = " " + "─" * (sum(widths) + len(widths) - 1)
     if rule not in small or min(widths) < 1 or small[-1]:
