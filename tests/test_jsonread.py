@@ -4,6 +4,7 @@ and a ranking is read the same whatever its groups hold."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -12,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from socprio.errors import DataError
-from socprio.history import previous
-from socprio.history.jsonread import loads_capped, text_depth
+from socprio.history import jsonread, previous
+from socprio.history.jsonread import loads_capped, loads_streaming, text_depth
 from socprio.history.previous import read_ranking
 
 
@@ -54,15 +55,21 @@ DOCS = st.recursive(
 )
 
 
-@given(DOCS, st.booleans())
-def test_text_depth_counts_brackets_outside_strings_only(doc: object, ascii_only: bool) -> None:
+@given(DOCS, st.booleans(), st.sampled_from([1, 2, 3, 7, jsonread.DEPTH_BLOCK]))
+def test_text_depth_counts_brackets_outside_strings_only(
+    doc: object, ascii_only: bool, block: int
+) -> None:
+    """Whatever the size of the blocks scanned at a time (escapes and strings across them)."""
     text = json.dumps(doc, ensure_ascii=ascii_only)
-    assert text_depth(text) == depth(doc) == text_depth(text.encode("utf-8"))
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(jsonread, "DEPTH_BLOCK", block)
+        assert text_depth(text) == depth(doc) == text_depth(text.encode("utf-8"))
 
 
-def reference_flat(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every group flattened with all its top-level values (the reader before it left out the
-    values it never keeps), the reference the reader must agree with."""
+def reference_flat(groups: Iterable[dict[str, Any]]) -> pd.DataFrame:
+    """Every group flattened with all its top-level values, a dict per group made into a
+    frame by pandas (the reader before it left out the values it never keeps and built its
+    columns itself), the reference the reader must agree with."""
     out = []
     for group in groups:
         row = {k: v for k, v in group.items() if not isinstance(v, dict)}
@@ -75,7 +82,7 @@ def reference_flat(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for name, value in points.items() if isinstance(points, dict) else ():
             row[f"group_points.{name}"] = value
         out.append(row)
-    return out
+    return pd.DataFrame(out)
 
 
 HOSTILE = st.text(st.characters(exclude_categories=["Cs"]), max_size=8) | st.sampled_from(
@@ -124,3 +131,73 @@ def _read_or_error(data: bytes) -> object:
         return read_ranking(data, source="x.json")
     except Exception as exc:  # the error itself is what is compared
         return (type(exc).__name__, str(exc))
+
+
+def _expected(text: str) -> object:
+    """What ``loads_streaming(text, key="groups", consume=list)`` must give: json.loads'
+    document with its groups list taken out, or the DataError loads_capped raises."""
+    try:
+        doc = loads_capped(text, source="x.json")
+    except DataError as exc:
+        return str(exc)
+    if isinstance(doc, dict) and isinstance(doc.get("groups"), list):
+        return doc, doc.pop("groups")
+    return doc, None
+
+
+def _streamed(text: str) -> object:
+    try:
+        return loads_streaming(text, source="x.json", key="groups", consume=list)
+    except DataError as exc:
+        return str(exc)
+
+
+LAYOUTS = st.fixed_dictionaries(
+    {"indent": st.none() | st.integers(0, 2), "separators": st.sampled_from([None, (",", ":")])}
+)
+TOP = st.dictionaries(st.sampled_from(["meta", "groups", "x", "groups "]), DOCS, max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(doc=TOP | DOCS, layout=LAYOUTS, cut=st.none() | st.integers(0, 400), pad=st.booleans())
+def test_reading_the_groups_one_at_a_time_gives_what_json_loads_gives(
+    doc: object, layout: dict[str, Any], cut: int | None, pad: bool
+) -> None:
+    """Any document, laid out any way, whole or cut short (invalid): the same document and
+    groups, or the same located error."""
+    text = json.dumps(doc, ensure_ascii=False, **layout)
+    text = (" \n" + text + "\r\n\t" if pad else text)[:cut]
+    expected = _expected(text)
+    if isinstance(expected, tuple) and isinstance(expected[0], dict):
+        with pytest.MonkeyPatch.context() as m:  # an object is read without json.loads
+            m.setattr(jsonread, "loads_capped", None)
+            assert _streamed(text) == expected
+    assert _streamed(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"groups": [1], "groups": {"a": 2}}',  # the last wins, as in json.loads
+        '{"groups": {"a": 2}, "groups": [1, [2]]}',
+        '{"meta": {}, "groups": [] } x',  # extra data
+        '{"groups": [1,]}',
+        '{"groups": [1 2]}',
+        '{"groups" [1]}',
+        "{}",
+        "[]",
+        '{"a": NaN, "groups": [Infinity]}',
+    ],
+)
+def test_hand_edited_documents_read_as_json_loads_reads_them(text: str) -> None:
+    assert _streamed(text) == _expected(text)
+
+
+def test_a_consumer_that_stops_early_still_gets_the_keys_after_the_groups() -> None:
+    doc, first = loads_streaming(
+        '{"groups": [1, 2, 3], "meta": {"as_of": "2026-11-23"}}',
+        source="x.json",
+        key="groups",
+        consume=lambda items: next(items),
+    )
+    assert (doc, first) == ({"meta": {"as_of": "2026-11-23"}}, 1)

@@ -7,7 +7,7 @@ never its value (cron mails stderr).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from socprio.errors import DataError
-from socprio.history.jsonread import gc_paused, loads_capped
+from socprio.history.jsonread import gc_paused, loads_streaming
 from socprio.present.escape import unescape_cell
 from socprio.read.csvtable import CsvColumn, decode, parse
 
@@ -100,16 +100,16 @@ def _unescaped(column: CsvColumn) -> list[str]:
 
 def _from_json(text: str, *, source: str, as_of: date | None) -> Previous:
     """The JSON export: ``{"meta": {...}, "groups": [...]}``, nested or flat per group."""
-    doc = loads_capped(text, source=source)
-    if not isinstance(doc, dict) or not isinstance(doc.get("groups"), list):
+    doc, read = loads_streaming(text, source=source, key="groups", consume=_flat_objects)
+    if not isinstance(doc, dict) or read is None:
         raise DataError("not a socprio ranking: no top-level 'groups' list", file=source)
     meta = doc.get("meta", {})
-    groups = doc["groups"]
-    bad = next((i for i, g in enumerate(groups) if not isinstance(g, dict)), None)
+    flat, bad = read
     if not isinstance(meta, dict) or bad is not None:
         where = "'meta'" if bad is None else f"groups[{bad}]"
         raise DataError(f"{where} is not a JSON object", file=source)
-    flat = pd.DataFrame(_flat(groups)) if groups else pd.DataFrame(columns=list(REQUIRED))
+    if not len(flat):
+        flat = pd.DataFrame(columns=list(REQUIRED))
     flat, factors = _flatten_points(flat, source)
     _require(list(flat.columns), source)
     points = [c for c in flat.columns if c.endswith(POINTS)]
@@ -142,15 +142,33 @@ def _from_json(text: str, *, source: str, as_of: date | None) -> Previous:
     )
 
 
-def _flat(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each group as the flat keys ``_flatten_points`` reads: its top-level values that can be
-    kept (``_used``), and from the nested export ``factors.<f>.raw``/``.points`` and
+def _flat_objects(groups: Iterator[Any]) -> tuple[pd.DataFrame, int | None]:
+    """``_flat`` of the groups as they are decoded, and the index of the first that is not
+    a JSON object (None when all are)."""
+    bad: list[int] = []
+
+    def objects() -> Iterator[dict[str, Any]]:
+        for i, group in enumerate(groups):
+            if isinstance(group, dict):
+                yield group
+            elif not bad:
+                bad.append(i)
+
+    return _flat(objects()), bad[0] if bad else None
+
+
+def _flat(groups: Iterable[dict[str, Any]]) -> pd.DataFrame:
+    """A row per group of the flat keys ``_flatten_points`` reads, as ``pd.DataFrame`` makes
+    of a list of them (a key a group lacks is NaN): its top-level values that can be kept
+    (``_used``), and from the nested export ``factors.<f>.raw``/``.points`` and
     ``group_points.<g>`` (the other values are not needed to compare rankings, so they are
-    never copied). Each flat key is made once, not once per group."""
+    never copied). Built a column at a time, with each flat key made once: a dict per group
+    held until the end cost four times the table."""
     used = _Kept()
     factor_keys: dict[str, tuple[str, str]] = {}
     point_keys: dict[str, str] = {}
-    out = []
+    columns: dict[str, list[Any]] = {}
+    n = 0
     for group in groups:
         row = {k: v for k, v in group.items() if not isinstance(v, dict) and used[k]}
         factors = group.get("factors")
@@ -165,8 +183,16 @@ def _flat(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if (key := point_keys.get(name)) is None:
                 key = point_keys[name] = f"group_points.{name}"
             row[key] = value
-        out.append(row)
-    return out
+        for key, value in row.items():
+            if (column := columns.get(key)) is None:
+                column = columns[key] = [np.nan] * n
+            column.append(value)
+        n += 1
+        if len(row) != len(columns):  # keys this group lacks
+            for column in columns.values():
+                if len(column) < n:
+                    column.append(np.nan)
+    return pd.DataFrame(columns, index=pd.RangeIndex(n))
 
 
 class _Kept(dict[str, bool]):
