@@ -54,6 +54,7 @@ def read_ranking(data: bytes, *, source: str, as_of: date | None = None) -> Prev
     JSON ``meta.as_of`` wins). Raises DataError naming the file, line and column of a problem.
     """
     text = decode(data, source=source)
+    del data  # a file passed straight in is freed now: a JSON export's text is large enough
     if text.lstrip()[:1] == "{":
         with gc_paused():
             return _from_json(text, source=source, as_of=as_of)
