@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from socprio.errors import DataError
@@ -62,13 +63,10 @@ def read_ranking(data: bytes, *, source: str, as_of: date | None = None) -> Prev
 
 
 def _from_csv(text: str, *, source: str, as_of: date | None) -> Previous:
-    """The flat CSV export: unescape text cells, then check the table."""
+    """The flat CSV export: unescape the text cells of the columns a comparison reads
+    (numbers parsed once per distinct cell), then check the table."""
     table = parse(text, source=source)
     header = [unescape_cell(name) for name in table.header]
-    cells = (_unescaped(c) for c in table.columns)
-    raw = pd.DataFrame(dict(enumerate(cells)), dtype=str)
-    raw.columns = pd.Index(header)
-    lines = table.lines.tolist()
     _require(header, source)
     names = set(header)
     points = [c for c in header if c.endswith(POINTS)]
@@ -77,12 +75,20 @@ def _from_csv(text: str, *, source: str, as_of: date | None) -> Previous:
         factors = tuple(points)  # a trimmed export: every points column may explain a move
     raws = [c for c in header if c.endswith(RAW)]
     kept = [c for c in ("codename", *REQUIRED, *TEXT) if c in names] + points + raws
-    frame = raw[kept]
+    where = {name: i for i, name in reversed(list(enumerate(header)))}  # the first of a name
+    columns = {c: table.columns[where[c]] for c in dict.fromkeys(kept)}
+    frame = pd.DataFrame(
+        {
+            c: _numbers(column) if c == "score" or c.endswith(POINTS) else _unescaped(column)
+            for c, column in columns.items()
+        },
+        index=pd.RangeIndex(len(table.lines)),
+    ).astype({c: str for c in columns if c != "score" and not c.endswith(POINTS)})
     marking = (
         unescape_cell(table.columns[header.index("marking")][0]) if "marking" in names else None
     )
     return Previous(
-        frame=_checked(frame, source=source, lines=lines),
+        frame=_checked(frame, source=source, lines=table.lines.tolist()),
         factors=factors,
         source=source,
         as_of=as_of,
@@ -97,6 +103,14 @@ def _unescaped(column: CsvColumn) -> list[str]:
         return values
     shared: list[str] = np.array(values, dtype=object)[column.codes].tolist()
     return shared
+
+
+def _numbers(column: CsvColumn) -> npt.NDArray[np.float64]:
+    """A column of numbers, each distinct cell unescaped and parsed once: NaN where a cell
+    is not a number (``_checked`` then names its line)."""
+    cells = pd.Series(list(map(unescape_cell, column.values)), dtype=str).str.strip()
+    parsed = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    return parsed if len(parsed) == len(column.codes) else parsed[column.codes]
 
 
 def _from_json(text: str, *, source: str, as_of: date | None) -> Previous:
