@@ -7,12 +7,15 @@ default thresholds (Band 1 >= 65, Band 2 >= 40, each split into thirds A/B/C).
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -339,6 +342,33 @@ def test_repeated_text_cells_round_trip_through_the_csv(
     for col in ("codename", "violence_raw", "flags", "overrides"):
         assert prev.frame[col].tolist() == cells, col
     assert prev.marking == marking
+
+
+NUMBER_CELLS = st.sampled_from(
+    [" 1.5", "1.5", "1e3", "-0", "0", "12", " 7 ", "'-2", "", "x", "inf", "nan", "1,5", "2.25"]
+)
+
+
+@settings(max_examples=60)
+@given(cells=st.lists(NUMBER_CELLS, min_size=1, max_size=12))
+def test_each_number_cell_reads_as_it_would_alone(cells: list[str]) -> None:
+    """Numbers are parsed once per distinct cell: each still reads as pandas reads it alone
+    (unescaped, stripped), and the first that is not a finite number is named by its line."""
+    rows = [["rank", "group_id", "band", "score", "a_points", "a_raw"]]
+    rows += [[str(i + 1), f"G{i}", "1A", "50", cell, "3"] for i, cell in enumerate(cells)]
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    alone = [
+        float(pd.to_numeric(c.removeprefix("'").strip() or "x", errors="coerce")) for c in cells
+    ]
+    bad = next((i for i, v in enumerate(alone) if not np.isfinite(v)), None)
+    if bad is not None:
+        with pytest.raises(DataError) as info:
+            read_ranking(buffer.getvalue().encode(), source="x.csv")
+        assert (info.value.line, info.value.column) == (bad + 2, "a_points")
+        return
+    prev = read_ranking(buffer.getvalue().encode(), source="x.csv")
+    assert prev.frame["a_points"].tolist() == alone
 
 
 def test_csv_and_json_exports_read_the_same() -> None:
