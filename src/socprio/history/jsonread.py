@@ -3,6 +3,8 @@
 ``json.loads`` recurses once per level, so a deeply nested file raises RecursionError; and a
 legitimately parsed but absurdly deep document would do the same later in pandas. Anything we
 write is at most a few levels deep, so deeper input is refused as bad data (exit 65).
+A ranking's groups can be read one at a time (``loads_streaming``), so that a large export is
+never held whole as Python objects.
 """
 
 from __future__ import annotations
