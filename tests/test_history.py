@@ -26,7 +26,14 @@ from socprio.config.models import LoadedConfig
 from socprio.core.causes import config_summary
 from socprio.errors import DataError
 from socprio.history.diff import diff
-from socprio.history.movement import MOVEMENT_COLUMNS, Movement, Tag, movement
+from socprio.history.movement import (
+    MOVEMENT_COLUMNS,
+    Movement,
+    Tag,
+    band_numbers,
+    band_order,
+    movement,
+)
 from socprio.history.previous import Previous, read_ranking
 from socprio.present.changes import (
     diff_to_json,
@@ -675,3 +682,23 @@ def test_the_factors_a_move_is_put_down_to_keep_the_exports_column_order() -> No
     columns = [c for name in names for c in (f"{name}_raw", f"{name}_points")] + ["x_points"]
     frame = pd.DataFrame(columns=["group_id", *columns])
     assert _factor_points(frame) == [f"{name}_points" for name in names]
+
+
+@settings(max_examples=60)
+@given(
+    st.lists(
+        st.sampled_from(["1A", "1B", "2C", "10A", "3", "2z", "", "x", " 1A"]) | st.none(),
+        max_size=12,
+    )
+)
+def test_each_band_label_orders_as_it_would_alone(labels: list[str | None]) -> None:
+    """The labels are read once each and spread back over the rows: the order a row gets
+    depends on its own label only."""
+    bands = pd.Series(labels, dtype=object, index=range(100, 100 + len(labels)))
+    alone = [band_order(pd.Series([label], dtype=object))[0] for label in labels]
+    assert np.array_equal(band_order(bands), np.array(alone, dtype=float), equal_nan=True)
+    numbered = {"1A": 1, "1B": 1, "2C": 2, "10A": 10, "3": 3}
+    if all(label in numbered for label in labels):
+        numbers = band_numbers(bands)
+        assert numbers.index.equals(bands.index)
+        assert numbers.tolist() == [numbered[str(label)] for label in labels]

@@ -86,10 +86,12 @@ class Movement:
 
 def band_numbers(bands: pd.Series) -> pd.Series:
     """Band number of each sub-band label ("1C" -> 1); DataError on a label without one."""
-    numbers = bands.astype(str).str.extract(BAND_LABEL, expand=False)
+    # A few dozen labels: each is read once (a missing one is a label too).
+    codes, labels = pd.factorize(bands.astype(str), use_na_sentinel=False)
+    numbers = pd.Series(labels).str.extract(BAND_LABEL, expand=False)
     if numbers.isna().any():
         raise DataError("a band label has no band number (expected labels such as 1A)")
-    return numbers.astype("int64")
+    return pd.Series(numbers.astype("int64").to_numpy()[codes], index=bands.index)
 
 
 def _lines(rows: pd.DataFrame) -> list[str]:
@@ -103,13 +105,14 @@ def _lines(rows: pd.DataFrame) -> list[str]:
 
 def band_order(bands: pd.Series) -> npt.NDArray[np.float64]:
     """An order of sub-band labels, smaller is higher: band number, then letter (A first)."""
-    text = bands.astype(str)
+    codes, labels = pd.factorize(bands.astype(str), use_na_sentinel=False)  # as above
+    text = pd.Series(labels, dtype=object)
     number = text.str.extract(BAND_LABEL, expand=False).astype(float)
     letter = text.str.extract(r"^\d+([A-Z]?)$", expand=False).fillna("")
     letters = ["", *(chr(c) for c in range(ord("A"), ord("Z") + 1))]
     offset = pd.Categorical(letter, categories=letters).codes.astype(np.float64)
     order: npt.NDArray[np.float64] = number.to_numpy(dtype=np.float64) * 27 + offset
-    return order
+    return order[codes]
 
 
 def movement(
