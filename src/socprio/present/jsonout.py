@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from socprio.history.jsonread import gc_paused
 from socprio.pipeline.frame import OPINION_COLUMNS, STABILITY_COLUMNS, round_column, rounded_frame
+from socprio.present.jsontext import (
+    Member,
+    encode_value,
+    equal_texts,
+    json_texts,
+    list_texts,
+    object_lines,
+    text_or_null_texts,
+)
 
 if TYPE_CHECKING:
     from socprio.pipeline.columns import Columns
@@ -41,11 +49,9 @@ def json_chunks(a: Assessment) -> Iterator[str]:
     yield head[: -len("\n}")] + (',\n  "groups": [\n' if n else ',\n  "groups": []\n}\n')
     if not n:
         return
-    encode = json.JSONEncoder(ensure_ascii=False).encode
     for start in range(0, n, CHUNK_ROWS):
         with gc_paused():  # thousands of new dicts, none garbage: no collection walks them
-            items = _group_items(a, start, min(start + CHUNK_ROWS, n))
-            lines = ",\n    ".join(encode(item) for item in items)
+            lines = ",\n    ".join(_group_lines(a, start, min(start + CHUNK_ROWS, n)))
         yield ("    " if start == 0 else ",\n    ") + lines
     yield "\n  ]\n}\n"
 
@@ -71,8 +77,8 @@ ITEM_COLUMNS = (
 )
 
 
-def _group_items(a: Assessment, start: int, stop: int) -> list[dict[str, Any]]:
-    """One JSON object per group of rows ``start:stop`` of ``a.table``."""
+def _group_lines(a: Assessment, start: int, stop: int) -> list[str]:
+    """The JSON line of each group of rows ``start:stop`` of ``a.table``."""
     cfg = a.config
     weights = cfg.effective_weights
     have = a.columns
@@ -96,7 +102,7 @@ def _group_items(a: Assessment, start: int, stop: int) -> list[dict[str, Any]]:
         c for raw, value, points, _, _ in factors.values() for c in (raw, value, points) if c
     ]
     col = _values(a, needed, start, stop)  # Python scalars, a column at a time
-    return _assemble(cfg.groups, factors, col, (*ITEM_COLUMNS, *extra), moved)
+    return _lines(cfg.groups, factors, col, (*ITEM_COLUMNS, *extra), moved)
 
 
 def _values(a: Assessment, names: list[str], start: int, stop: int) -> dict[str, list[Any]]:
@@ -132,43 +138,41 @@ def _numpy_values(
     return out
 
 
-def _assemble(
+def _lines(
     groups: Iterable[str],
     factors: dict[str, tuple[str, str, str | None, Any, Any]],
     col: dict[str, list[Any]],
     keys: tuple[str, ...],
     moved: tuple[str, ...],
-) -> list[dict[str, Any]]:
-    """The group objects from ``col`` (column name -> values), each part built a column at a
-    time; keys in the export's order."""
-    parts: list[tuple[str, list[Any]]] = [
-        (key, [[v for v in str(x).split(";") if v] for x in col[key]]) for key in LIST_COLUMNS
-    ]
-    parts.append(("lro_assigned", [x == "yes" for x in col["lro_assigned"]]))
-    parts.append(("last_disruption_date", [str(x) or None for x in col["last_disruption_date"]]))
+) -> list[str]:
+    """The group objects' JSON lines from ``col`` (column name -> values), each value encoded
+    a column at a time (see ``jsontext``); keys in the export's order."""
+    members: list[Member] = [(key, json_texts(col[key])) for key in keys]
+    members += [(key, list_texts(col[key])) for key in LIST_COLUMNS]
+    members.append(("lro_assigned", equal_texts(col["lro_assigned"], "yes")))
+    members.append(("last_disruption_date", text_or_null_texts(col["last_disruption_date"])))
+    members.append(("group_points", tuple((g, json_texts(col[f"{g}_points"])) for g in groups)))
+    per_factor = tuple(
+        (
+            name,
+            (
+                ("raw", json_texts(col[raw])),
+                ("value", json_texts(col[value])),
+                ("policy", encode_value(policy)),
+                ("weight", encode_value(weight)),
+                ("points", json_texts(col[pts]) if pts else "null"),
+            ),
+        )
+        for name, (raw, value, pts, policy, weight) in factors.items()
+    )
+    members.append(("factors", per_factor))
     n = len(col["lro_assigned"])
-    names = list(groups)
-    parts.append(("group_points", _objects(names, [col[f"{g}_points"] for g in names], n)))
-    per_factor = [
-        [
-            {"raw": r, "value": v, "policy": policy, "weight": weight, "points": p}
-            for r, v, p in zip(
-                col[raw], col[value], col[pts] if pts else repeat(None), strict=False
-            )
-        ]
-        for raw, value, pts, policy, weight in factors.values()
-    ]
-    parts.append(("factors", _objects(list(factors), per_factor, n)))
-    if moved:
+    if moved:  # rarer (a previous run was given): a dict per group, encoded whole
         from socprio.present.changes import movement_record
 
-        changes = _objects(list(moved), [col[c] for c in moved], n)
-        parts.append(("movement", [movement_record(row) for row in changes]))
-    items = _objects(list(keys), [col[k] for k in keys], n)
-    for key, values in parts:
-        for item, value in zip(items, values, strict=True):
-            item[key] = value
-    return items
+        rows = _objects(list(moved), [col[c] for c in moved], n)
+        members.append(("movement", [encode_value(movement_record(row)) for row in rows]))
+    return object_lines(members, n)
 
 
 def _objects(keys: list[str], columns: list[list[Any]], n: int) -> list[dict[str, Any]]:
