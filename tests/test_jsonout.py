@@ -165,10 +165,10 @@ def test_any_text_reads_the_same_from_the_numpy_columns(
     names = list(a.columns)
     frame = a.table
     direct = jsonout._numpy_values(a.columns, names, 0, a.columns.rows)
-    assert direct is not None and codename in direct["codename"]
+    assert direct is not None and codename in jsonout._listed(direct["codename"])
     reference = rounded_frame(frame[names])
     for name in names:
-        assert repr(direct[name]) == repr(reference[name].tolist()), name
+        assert repr(jsonout._listed(direct[name])) == repr(reference[name].tolist()), name
 
 
 # Any value a column can hold: every float (signed zeros, NaN, infinities, subnormals, the
@@ -224,12 +224,13 @@ def test_column_wise_json_is_json_dumps_of_each_row(
 def _dict_lines(
     groups: Iterable[str],
     factors: dict[str, tuple[str, str, str | None, Any, Any]],
-    col: dict[str, list[Any]],
+    values: dict[str, jsontext.Values],
     keys: tuple[str, ...],
     moved: tuple[str, ...],
 ) -> list[str]:
     """The oracle: the group lines as the export first built them, a dict per group (its
-    values as ``jsonout._lines`` is given them) through ``json.dumps``."""
+    values as ``jsonout._lines`` is given them, as Python scalars) through ``json.dumps``."""
+    col = {name: jsonout._listed(v) for name, v in values.items()}
     items: list[dict[str, Any]] = [
         {k: col[k][i] for k in keys} for i in range(len(col["lro_assigned"]))
     ]

@@ -6,16 +6,20 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from socprio.history.jsonread import gc_paused
+from socprio.pipeline.columns import Coded
 from socprio.pipeline.frame import OPINION_COLUMNS, STABILITY_COLUMNS, round_column, rounded_frame
 from socprio.present.jsontext import (
     Member,
+    Values,
+    column_texts,
     encode_value,
-    equal_texts,
-    json_texts,
     list_texts,
     object_lines,
     text_or_null_texts,
+    yes_texts,
 )
 
 if TYPE_CHECKING:
@@ -101,14 +105,15 @@ def _group_lines(a: Assessment, start: int, stop: int) -> list[str]:
     needed += [
         c for raw, value, points, _, _ in factors.values() for c in (raw, value, points) if c
     ]
-    col = _values(a, needed, start, stop)  # Python scalars, a column at a time
+    col = _values(a, needed, start, stop)  # a column at a time
     return _lines(cfg.groups, factors, col, (*ITEM_COLUMNS, *extra), moved)
 
 
-def _values(a: Assessment, names: list[str], start: int, stop: int) -> dict[str, list[Any]]:
-    """Rows ``start:stop`` of each named column as ``rounded_frame(a.table)[name].tolist()``
-    gives them, read from the numpy columns where that is the same (so the export does not
-    build, or import, pandas); a table joined with an earlier run is read from its frame."""
+def _values(a: Assessment, names: list[str], start: int, stop: int) -> dict[str, Values]:
+    """Rows ``start:stop`` of each named column, each value as
+    ``rounded_frame(a.table)[name].tolist()`` gives it, read from the numpy columns where that
+    is the same (so the export does not build, or import, pandas); a table joined with an
+    earlier run is read from its frame."""
     col = None if a.movement is not None else _numpy_values(a.columns, names, start, stop)
     if col is None:
         frame = rounded_frame(a.table.iloc[start:stop][names])
@@ -118,20 +123,31 @@ def _values(a: Assessment, names: list[str], start: int, stop: int) -> dict[str,
 
 def _numpy_values(
     columns: Columns, names: list[str], start: int, stop: int
-) -> dict[str, list[Any]] | None:
-    """The values of ``_values`` from the numpy columns: numbers (rounded as printed) and
-    text as Python scalars, as a DataFrame's ``tolist`` gives them; None when a column holds
-    anything else (an object that is not text, a missing value), which pandas would convert."""
-    out: dict[str, list[Any]] = {}
+) -> dict[str, Values] | None:
+    """The values of ``_values`` from the numpy columns: floats (rounded as printed) as an
+    array, coded text as the chunk's codes into the labels it uses, other numbers and text as
+    Python scalars, as a DataFrame's ``tolist`` gives them; None when a column holds anything
+    else (an object that is not text, a missing value), which pandas would convert."""
+    out: dict[str, Values] = {}
     for name in names:
         if name in columns.integer:
             return None
+        held = columns.coded(name)
+        if held is not None:  # the labels this chunk uses, each to be encoded once
+            used, codes = np.unique(held.codes[start:stop], return_inverse=True)
+            labels = held.labels[used]
+            if not set(map(type, labels.tolist())) <= {str}:
+                return None
+            out[name] = Coded(codes.reshape(-1), labels)
+            continue
         values = columns.part(name, start, stop)
-        if values.dtype.kind in "fiubU":
-            out[name] = round_column(name, values).tolist()
+        if values.dtype.kind == "f":
+            out[name] = round_column(name, values)
+        elif values.dtype.kind in "iubU":
+            out[name] = values.tolist()
         elif values.dtype.kind == "O":
             out[name] = values.tolist()
-            if not all(type(v) is str for v in out[name]):
+            if not set(map(type, out[name])) <= {str}:
                 return None
         else:
             return None
@@ -141,38 +157,48 @@ def _numpy_values(
 def _lines(
     groups: Iterable[str],
     factors: dict[str, tuple[str, str, str | None, Any, Any]],
-    col: dict[str, list[Any]],
+    col: dict[str, Values],
     keys: tuple[str, ...],
     moved: tuple[str, ...],
 ) -> list[str]:
     """The group objects' JSON lines from ``col`` (column name -> values), each value encoded
     a column at a time (see ``jsontext``); keys in the export's order."""
-    members: list[Member] = [(key, json_texts(col[key])) for key in keys]
-    members += [(key, list_texts(col[key])) for key in LIST_COLUMNS]
-    members.append(("lro_assigned", equal_texts(col["lro_assigned"], "yes")))
-    members.append(("last_disruption_date", text_or_null_texts(col["last_disruption_date"])))
-    members.append(("group_points", tuple((g, json_texts(col[f"{g}_points"])) for g in groups)))
+    members: list[Member] = [(key, column_texts(col[key])) for key in keys]
+    members += [(key, column_texts(col[key], list_texts)) for key in LIST_COLUMNS]
+    members.append(("lro_assigned", column_texts(col["lro_assigned"], yes_texts)))
+    dates = column_texts(col["last_disruption_date"], text_or_null_texts)
+    members.append(("last_disruption_date", dates))
+    points = tuple((g, column_texts(col[f"{g}_points"])) for g in groups)
+    members.append(("group_points", points))
     per_factor = tuple(
         (
             name,
             (
-                ("raw", json_texts(col[raw])),
-                ("value", json_texts(col[value])),
+                ("raw", column_texts(col[raw])),
+                ("value", column_texts(col[value])),
                 ("policy", encode_value(policy)),
                 ("weight", encode_value(weight)),
-                ("points", json_texts(col[pts]) if pts else "null"),
+                ("points", column_texts(col[pts]) if pts else "null"),
             ),
         )
         for name, (raw, value, pts, policy, weight) in factors.items()
     )
     members.append(("factors", per_factor))
-    n = len(col["lro_assigned"])
+    n = len(dates)
     if moved:  # rarer (a previous run was given): a dict per group, encoded whole
         from socprio.present.changes import movement_record
 
-        rows = _objects(list(moved), [col[c] for c in moved], n)
+        rows = _objects(list(moved), [_listed(col[c]) for c in moved], n)
         members.append(("movement", [encode_value(movement_record(row)) for row in rows]))
     return object_lines(members, n)
+
+
+def _listed(values: Values) -> list[Any]:
+    """A column's values as Python scalars, as a DataFrame's ``tolist`` gives them."""
+    if isinstance(values, Coded):
+        listed: list[Any] = values.labels[values.codes].tolist()
+        return listed
+    return values.tolist() if isinstance(values, np.ndarray) else list(values)
 
 
 def _objects(keys: list[str], columns: list[list[Any]], n: int) -> list[dict[str, Any]]:
