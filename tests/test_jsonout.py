@@ -21,7 +21,7 @@ from socprio import Assessment, __version__
 from socprio.config.models import Config, LoadedConfig
 from socprio.core.ranking import rounded
 from socprio.history.previous import read_ranking
-from socprio.pipeline.columns import Columns
+from socprio.pipeline.columns import Columns, coded
 from socprio.pipeline.frame import rounded_frame
 from socprio.present import jsonout, jsontext
 from socprio.present.changes import movement_record
@@ -165,10 +165,10 @@ def test_any_text_reads_the_same_from_the_numpy_columns(
     names = list(a.columns)
     frame = a.table
     direct = jsonout._numpy_values(a.columns, names, 0, a.columns.rows)
-    assert direct is not None and codename in jsonout._listed(direct["codename"])
+    assert direct is not None and codename in jsonout._scalars(direct["codename"])
     reference = rounded_frame(frame[names])
     for name in names:
-        assert repr(jsonout._listed(direct[name])) == repr(reference[name].tolist()), name
+        assert repr(jsonout._scalars(direct[name])) == repr(reference[name].tolist()), name
 
 
 # Any value a column can hold: every float (signed zeros, NaN, infinities, subnormals, the
@@ -230,7 +230,7 @@ def _dict_lines(
 ) -> list[str]:
     """The oracle: the group lines as the export first built them, a dict per group (its
     values as ``jsonout._lines`` is given them, as Python scalars) through ``json.dumps``."""
-    col = {name: jsonout._listed(v) for name, v in values.items()}
+    col = {name: jsonout._scalars(v) for name, v in values.items()}
     items: list[dict[str, Any]] = [
         {k: col[k][i] for k in keys} for i in range(len(col["lro_assigned"]))
     ]
@@ -276,10 +276,21 @@ def test_group_lines_from_any_values_are_the_dicts_json_would_write(
     data: st.DataObject, rows: int
 ) -> None:
     """Whatever a frame hands the export (a mix of types in one column, a list or date cell
-    that is not text), the lines are the oracle's."""
+    that is not text), and however the numpy columns hold it (floats as an array, cells coded
+    as labels of any type, a label used twice or not at all), the lines are the oracle's."""
     names = ["rank", "codename", *jsonout.LIST_COLUMNS, "lro_assigned", "last_disruption_date"]
     names += ["g_points", "f_raw", "f_value", "f_points", "h_raw", "h_value"]
-    col = {n: data.draw(st.lists(CELLS, min_size=rows, max_size=rows)) for n in names}
+    col: dict[str, jsontext.Values] = {}
+    for name in names:
+        values = data.draw(st.lists(st.one_of(CELLS, st.floats()), min_size=rows, max_size=rows))
+        held = data.draw(st.sampled_from(["list", "coded", "array"]))
+        if held == "coded":
+            picks = st.lists(st.integers(0, rows - 1), min_size=rows, max_size=rows)
+            col[name] = coded(values, np.array(data.draw(picks)))
+        elif held == "array" and all(type(v) is float for v in values):
+            col[name] = np.array(values)
+        else:
+            col[name] = values
     factors: dict[str, tuple[str, str, str | None, Any, Any]] = {
         "f": ("f_raw", "f_value", "f_points", "neutral", 0.125),
         "h": ("h_raw", "h_value", None, "inverse", None),

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 LIST_COLUMNS = ("flags", "overrides", "secondary_crimes", "opportunity_4p")
 
 
-CHUNK_ROWS = 2_000  # groups built as dicts at a time: memory stays bounded at any size
+CHUNK_ROWS = 2_000  # groups encoded at a time: memory stays bounded at any size
 
 
 def to_json(a: Assessment) -> str:
@@ -40,9 +40,10 @@ def to_json(a: Assessment) -> str:
 def json_chunks(a: Assessment) -> Iterator[str]:
     """Nested JSON, streamed: a ``meta`` block (indented), then one object per group on a
     line of its own with its full breakdown (and, when a previous run was given, its movement
-    since then). Groups go through the C encoder a chunk at a time, so memory stays bounded.
-    The second-opinion and stability columns, when computed, are per-group keys of the same
-    names; ``meta.stability`` comes from the provenance."""
+    since then). Groups are encoded a chunk at a time, each key's values for the chunk
+    together (``jsontext``), so memory stays bounded. The second-opinion and stability
+    columns, when computed, are per-group keys of the same names; ``meta.stability`` comes
+    from the provenance."""
     meta = a.provenance.meta() | {"summary": a.summary()}
     if a.movement is not None:
         from socprio.present.changes import movement_to_json
@@ -54,7 +55,7 @@ def json_chunks(a: Assessment) -> Iterator[str]:
     if not n:
         return
     for start in range(0, n, CHUNK_ROWS):
-        with gc_paused():  # thousands of new dicts, none garbage: no collection walks them
+        with gc_paused():  # the chunk's lists (and movement dicts): no collection walks them
             lines = ",\n    ".join(_group_lines(a, start, min(start + CHUNK_ROWS, n)))
         yield ("    " if start == 0 else ",\n    ") + lines
     yield "\n  ]\n}\n"
@@ -188,12 +189,12 @@ def _lines(
     if moved:  # rarer (a previous run was given): a dict per group, encoded whole
         from socprio.present.changes import movement_record
 
-        rows = _objects(list(moved), [_listed(col[c]) for c in moved], n)
+        rows = _objects(list(moved), [_scalars(col[c]) for c in moved], n)
         members.append(("movement", [encode_value(movement_record(row)) for row in rows]))
     return object_lines(members, n)
 
 
-def _listed(values: Values) -> list[Any]:
+def _scalars(values: Values) -> list[Any]:
     """A column's values as Python scalars, as a DataFrame's ``tolist`` gives them."""
     if isinstance(values, Coded):
         listed: list[Any] = values.labels[values.codes].tolist()

@@ -40,10 +40,10 @@ Values = Sequence[Any] | npt.NDArray[np.float64] | Coded
 def json_texts(values: Sequence[Any]) -> Column:
     """The JSON text of each value. A column of exact floats, ints, bools, text or None is
     encoded by one map over it: floats and ints by their ``__repr__`` as json does (floats
-    once per distinct bit pattern), text through a cache of its distinct values. Only that
-    cache and the bits' are keyed by value, and they are exact: ``str`` keys equal only equal
-    text, where numbers as keys would conflate ``1``, ``1.0`` and ``True``, or ``0.0`` and
-    ``-0.0``. Any other mix goes value by value through json's encoder."""
+    once per distinct bit pattern), text once per distinct value. Those caches are exact
+    because they are keyed by text or by bits: numbers as keys would conflate ``1``, ``1.0``
+    and ``True``, or ``0.0`` and ``-0.0``. Any other mix, and any other type, goes value by
+    value through json's own encoder (which raises for what json cannot write, as before)."""
     kinds = set(map(type, values))
     if len(kinds) != 1:
         return list(map(encode_value, values)) if kinds else []
@@ -62,10 +62,10 @@ def json_texts(values: Sequence[Any]) -> Column:
 
 
 def float_texts(values: npt.NDArray[np.float64]) -> Column:
-    """The JSON text of each float, ``float.__repr__`` computed once per distinct bit pattern
-    (a tenth of the cost of one per value: a column holds few distinct points). Keyed by the
-    bits, not the value, so ``0.0`` and ``-0.0`` stay apart; NaN and the infinities are
-    written as json writes them."""
+    """The JSON text of each float, ``float.__repr__`` computed once per distinct bit pattern:
+    a chunk's column of points holds a few dozen distinct values, and a repr costs ten times
+    a sort. Keyed by the bits, not the value, so ``0.0`` and ``-0.0`` stay apart; NaN and the
+    infinities are written as json writes them."""
     bits = np.ascontiguousarray(values, dtype=np.float64).view(np.uint64)
     distinct, codes = np.unique(bits, return_inverse=True)
     texts = list(map(float.__repr__, distinct.view(np.float64).tolist()))
