@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import random
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -19,9 +21,10 @@ from socprio import Assessment, __version__
 from socprio.config.models import Config, LoadedConfig
 from socprio.core.ranking import rounded
 from socprio.history.previous import read_ranking
-from socprio.pipeline.columns import Columns
+from socprio.pipeline.columns import Columns, coded
 from socprio.pipeline.frame import rounded_frame
-from socprio.present import jsonout
+from socprio.present import jsonout, jsontext
+from socprio.present.changes import movement_record
 from socprio.present.csvout import to_csv
 from socprio.present.jsonout import json_chunks, to_json
 
@@ -162,7 +165,135 @@ def test_any_text_reads_the_same_from_the_numpy_columns(
     names = list(a.columns)
     frame = a.table
     direct = jsonout._numpy_values(a.columns, names, 0, a.columns.rows)
-    assert direct is not None and codename in direct["codename"]
+    assert direct is not None and codename in jsonout._scalars(direct["codename"])
     reference = rounded_frame(frame[names])
     for name in names:
-        assert repr(direct[name]) == repr(reference[name].tolist()), name
+        assert repr(jsonout._scalars(direct[name])) == repr(reference[name].tolist()), name
+
+
+# Any value a column can hold: every float (signed zeros, NaN, infinities, subnormals, the
+# largest), ints beyond 64 bits, bools (equal to 1 and 0), None and any text (lone
+# surrogates included: json writes them as they are).
+ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=12)
+SCALARS: list[st.SearchStrategy[Any]] = [
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0.0, -0.0, 1.0, 1, True, False, 0, math.nan, math.inf, -math.inf]),
+    st.integers(min_value=-(2**80), max_value=2**80),
+    st.booleans(),
+    st.none(),
+    ANY_TEXT,
+]
+ANY_SCALAR = st.one_of(*SCALARS)
+
+
+@st.composite
+def table_of(draw: st.DrawFn, rows: int) -> dict[str, list[Any]]:
+    """Columns of ``rows`` values: some of one kind (the fast paths), some of any mix."""
+    keys = draw(st.lists(ANY_TEXT, min_size=0, max_size=5, unique=True))
+    kinds = [draw(st.sampled_from([*SCALARS, ANY_SCALAR])) for _ in keys]
+    return {
+        k: draw(st.lists(kind, min_size=rows, max_size=rows))
+        for k, kind in zip(keys, kinds, strict=True)
+    }
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), rows=st.integers(min_value=0, max_value=6), constant=ANY_SCALAR)
+def test_column_wise_json_is_json_dumps_of_each_row(
+    data: st.DataObject, rows: int, constant: Any
+) -> None:
+    """Each line is ``json.dumps`` of the row's dict, nested objects and constants included,
+    for any keys and values (a cache keyed by value would fail on 1/1.0/True or -0.0)."""
+    outer, inner = data.draw(table_of(rows)), data.draw(table_of(rows))
+    members: list[jsontext.Member] = [(k, jsontext.json_texts(v)) for k, v in outer.items()]
+    nested = tuple((k, jsontext.json_texts(v)) for k, v in inner.items())
+    members += [("\x00nested %s", nested), ("constant %%", jsontext.encode_value(constant))]
+    expected = [
+        json.dumps(
+            {k: v[i] for k, v in outer.items()}
+            | {"\x00nested %s": {k: v[i] for k, v in inner.items()}, "constant %%": constant},
+            ensure_ascii=False,
+        )
+        for i in range(rows)
+    ]
+    assert jsontext.object_lines(members, rows) == expected
+    for values in (*outer.values(), *inner.values()):
+        assert jsontext.json_texts(values) == [json.dumps(v, ensure_ascii=False) for v in values]
+
+
+def _dict_lines(
+    groups: Iterable[str],
+    factors: dict[str, tuple[str, str, str | None, Any, Any]],
+    values: dict[str, jsontext.Values],
+    keys: tuple[str, ...],
+    moved: tuple[str, ...],
+) -> list[str]:
+    """The oracle: the group lines as the export first built them, a dict per group (its
+    values as ``jsonout._lines`` is given them, as Python scalars) through ``json.dumps``."""
+    col = {name: jsonout._scalars(v) for name, v in values.items()}
+    items: list[dict[str, Any]] = [
+        {k: col[k][i] for k in keys} for i in range(len(col["lro_assigned"]))
+    ]
+    for i, item in enumerate(items):
+        for key in jsonout.LIST_COLUMNS:
+            item[key] = [v for v in str(col[key][i]).split(";") if v]
+        item["lro_assigned"] = col["lro_assigned"][i] == "yes"
+        item["last_disruption_date"] = str(col["last_disruption_date"][i]) or None
+        item["group_points"] = {g: col[f"{g}_points"][i] for g in groups}
+        item["factors"] = {
+            name: {
+                "raw": col[raw][i],
+                "value": col[value][i],
+                "policy": policy,
+                "weight": weight,
+                "points": col[pts][i] if pts else None,
+            }
+            for name, (raw, value, pts, policy, weight) in factors.items()
+        }
+        if moved:
+            item["movement"] = movement_record({c: col[c][i] for c in moved})
+    return [json.dumps(item, ensure_ascii=False) for item in items]
+
+
+def test_json_lines_are_the_dicts_json_would_write(
+    a: Assessment, loaded: LoadedConfig, source: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every byte of the export is what encoding a dict per group gave, with the draws'
+    columns, and with an earlier run (values read from the frame, movement spliced in)."""
+    drawn = assess_file(source, loaded, draws=20)
+    moved = assess_file(source, loaded, previous=read_ranking(to_csv(a).encode(), source="p"))
+    exports = [to_json(x) for x in (a, drawn, moved)]
+    monkeypatch.setattr(jsonout, "_lines", _dict_lines)
+    assert exports == [to_json(x) for x in (a, drawn, moved)]
+
+
+CELLS = st.one_of(ANY_SCALAR, st.sampled_from(["", ";", "a;;b", "yes", "no", "2026-01-02"]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), rows=st.integers(min_value=1, max_value=5))
+def test_group_lines_from_any_values_are_the_dicts_json_would_write(
+    data: st.DataObject, rows: int
+) -> None:
+    """Whatever a frame hands the export (a mix of types in one column, a list or date cell
+    that is not text), and however the numpy columns hold it (floats as an array, cells coded
+    as labels of any type, a label used twice or not at all), the lines are the oracle's."""
+    names = ["rank", "codename", *jsonout.LIST_COLUMNS, "lro_assigned", "last_disruption_date"]
+    names += ["g_points", "f_raw", "f_value", "f_points", "h_raw", "h_value"]
+    col: dict[str, jsontext.Values] = {}
+    for name in names:
+        values = data.draw(st.lists(st.one_of(CELLS, st.floats()), min_size=rows, max_size=rows))
+        held = data.draw(st.sampled_from(["list", "coded", "array"]))
+        if held == "coded":
+            picks = st.lists(st.integers(0, rows - 1), min_size=rows, max_size=rows)
+            col[name] = coded(values, np.array(data.draw(picks)))
+        elif held == "array" and all(type(v) is float for v in values):
+            col[name] = np.array(values)
+        else:
+            col[name] = values
+    factors: dict[str, tuple[str, str, str | None, Any, Any]] = {
+        "f": ("f_raw", "f_value", "f_points", "neutral", 0.125),
+        "h": ("h_raw", "h_value", None, "inverse", None),
+    }
+    shape = (["g"], factors, col, ("rank", "codename"), ())
+    assert jsonout._lines(*shape) == _dict_lines(*shape)

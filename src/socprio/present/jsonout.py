@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from socprio.history.jsonread import gc_paused
+from socprio.pipeline.columns import Coded
 from socprio.pipeline.frame import OPINION_COLUMNS, STABILITY_COLUMNS, round_column, rounded_frame
+from socprio.present.jsontext import (
+    Member,
+    Values,
+    column_texts,
+    encode_value,
+    list_texts,
+    object_lines,
+    text_or_null_texts,
+    yes_texts,
+)
 
 if TYPE_CHECKING:
     from socprio.pipeline.columns import Columns
@@ -17,7 +29,7 @@ if TYPE_CHECKING:
 LIST_COLUMNS = ("flags", "overrides", "secondary_crimes", "opportunity_4p")
 
 
-CHUNK_ROWS = 2_000  # groups built as dicts at a time: memory stays bounded at any size
+CHUNK_ROWS = 2_000  # groups encoded at a time: memory stays bounded at any size
 
 
 def to_json(a: Assessment) -> str:
@@ -28,9 +40,10 @@ def to_json(a: Assessment) -> str:
 def json_chunks(a: Assessment) -> Iterator[str]:
     """Nested JSON, streamed: a ``meta`` block (indented), then one object per group on a
     line of its own with its full breakdown (and, when a previous run was given, its movement
-    since then). Groups go through the C encoder a chunk at a time, so memory stays bounded.
-    The second-opinion and stability columns, when computed, are per-group keys of the same
-    names; ``meta.stability`` comes from the provenance."""
+    since then). Groups are encoded a chunk at a time, each key's values for the chunk
+    together (``jsontext``), so memory stays bounded. The second-opinion and stability
+    columns, when computed, are per-group keys of the same names; ``meta.stability`` comes
+    from the provenance."""
     meta = a.provenance.meta() | {"summary": a.summary()}
     if a.movement is not None:
         from socprio.present.changes import movement_to_json
@@ -41,11 +54,9 @@ def json_chunks(a: Assessment) -> Iterator[str]:
     yield head[: -len("\n}")] + (',\n  "groups": [\n' if n else ',\n  "groups": []\n}\n')
     if not n:
         return
-    encode = json.JSONEncoder(ensure_ascii=False).encode
     for start in range(0, n, CHUNK_ROWS):
-        with gc_paused():  # thousands of new dicts, none garbage: no collection walks them
-            items = _group_items(a, start, min(start + CHUNK_ROWS, n))
-            lines = ",\n    ".join(encode(item) for item in items)
+        with gc_paused():  # the chunk's lists (and movement dicts): no collection walks them
+            lines = ",\n    ".join(_group_lines(a, start, min(start + CHUNK_ROWS, n)))
         yield ("    " if start == 0 else ",\n    ") + lines
     yield "\n  ]\n}\n"
 
@@ -71,8 +82,8 @@ ITEM_COLUMNS = (
 )
 
 
-def _group_items(a: Assessment, start: int, stop: int) -> list[dict[str, Any]]:
-    """One JSON object per group of rows ``start:stop`` of ``a.table``."""
+def _group_lines(a: Assessment, start: int, stop: int) -> list[str]:
+    """The JSON line of each group of rows ``start:stop`` of ``a.table``."""
     cfg = a.config
     weights = cfg.effective_weights
     have = a.columns
@@ -95,14 +106,15 @@ def _group_items(a: Assessment, start: int, stop: int) -> list[dict[str, Any]]:
     needed += [
         c for raw, value, points, _, _ in factors.values() for c in (raw, value, points) if c
     ]
-    col = _values(a, needed, start, stop)  # Python scalars, a column at a time
-    return _assemble(cfg.groups, factors, col, (*ITEM_COLUMNS, *extra), moved)
+    col = _values(a, needed, start, stop)  # a column at a time
+    return _lines(cfg.groups, factors, col, (*ITEM_COLUMNS, *extra), moved)
 
 
-def _values(a: Assessment, names: list[str], start: int, stop: int) -> dict[str, list[Any]]:
-    """Rows ``start:stop`` of each named column as ``rounded_frame(a.table)[name].tolist()``
-    gives them, read from the numpy columns where that is the same (so the export does not
-    build, or import, pandas); a table joined with an earlier run is read from its frame."""
+def _values(a: Assessment, names: list[str], start: int, stop: int) -> dict[str, Values]:
+    """Rows ``start:stop`` of each named column, each value as
+    ``rounded_frame(a.table)[name].tolist()`` gives it, read from the numpy columns where that
+    is the same (so the export does not build, or import, pandas); a table joined with an
+    earlier run is read from its frame."""
     col = None if a.movement is not None else _numpy_values(a.columns, names, start, stop)
     if col is None:
         frame = rounded_frame(a.table.iloc[start:stop][names])
@@ -112,63 +124,82 @@ def _values(a: Assessment, names: list[str], start: int, stop: int) -> dict[str,
 
 def _numpy_values(
     columns: Columns, names: list[str], start: int, stop: int
-) -> dict[str, list[Any]] | None:
-    """The values of ``_values`` from the numpy columns: numbers (rounded as printed) and
-    text as Python scalars, as a DataFrame's ``tolist`` gives them; None when a column holds
-    anything else (an object that is not text, a missing value), which pandas would convert."""
-    out: dict[str, list[Any]] = {}
+) -> dict[str, Values] | None:
+    """The values of ``_values`` from the numpy columns: floats (rounded as printed) as an
+    array, coded text as the chunk's codes into the labels it uses, other numbers and text as
+    Python scalars, as a DataFrame's ``tolist`` gives them; None when a column holds anything
+    else (an object that is not text, a missing value), which pandas would convert."""
+    out: dict[str, Values] = {}
     for name in names:
         if name in columns.integer:
             return None
+        held = columns.coded(name)
+        if held is not None:  # the labels this chunk uses, each to be encoded once
+            used, codes = np.unique(held.codes[start:stop], return_inverse=True)
+            labels = held.labels[used]
+            if not set(map(type, labels.tolist())) <= {str}:
+                return None
+            out[name] = Coded(codes.reshape(-1), labels)
+            continue
         values = columns.part(name, start, stop)
-        if values.dtype.kind in "fiubU":
-            out[name] = round_column(name, values).tolist()
+        if values.dtype.kind == "f":
+            out[name] = round_column(name, values)
+        elif values.dtype.kind in "iubU":
+            out[name] = values.tolist()
         elif values.dtype.kind == "O":
             out[name] = values.tolist()
-            if not all(type(v) is str for v in out[name]):
+            if not set(map(type, out[name])) <= {str}:
                 return None
         else:
             return None
     return out
 
 
-def _assemble(
+def _lines(
     groups: Iterable[str],
     factors: dict[str, tuple[str, str, str | None, Any, Any]],
-    col: dict[str, list[Any]],
+    col: dict[str, Values],
     keys: tuple[str, ...],
     moved: tuple[str, ...],
-) -> list[dict[str, Any]]:
-    """The group objects from ``col`` (column name -> values), each part built a column at a
-    time; keys in the export's order."""
-    parts: list[tuple[str, list[Any]]] = [
-        (key, [[v for v in str(x).split(";") if v] for x in col[key]]) for key in LIST_COLUMNS
-    ]
-    parts.append(("lro_assigned", [x == "yes" for x in col["lro_assigned"]]))
-    parts.append(("last_disruption_date", [str(x) or None for x in col["last_disruption_date"]]))
-    n = len(col["lro_assigned"])
-    names = list(groups)
-    parts.append(("group_points", _objects(names, [col[f"{g}_points"] for g in names], n)))
-    per_factor = [
-        [
-            {"raw": r, "value": v, "policy": policy, "weight": weight, "points": p}
-            for r, v, p in zip(
-                col[raw], col[value], col[pts] if pts else repeat(None), strict=False
-            )
-        ]
-        for raw, value, pts, policy, weight in factors.values()
-    ]
-    parts.append(("factors", _objects(list(factors), per_factor, n)))
-    if moved:
+) -> list[str]:
+    """The group objects' JSON lines from ``col`` (column name -> values), each value encoded
+    a column at a time (see ``jsontext``); keys in the export's order."""
+    members: list[Member] = [(key, column_texts(col[key])) for key in keys]
+    members += [(key, column_texts(col[key], list_texts)) for key in LIST_COLUMNS]
+    members.append(("lro_assigned", column_texts(col["lro_assigned"], yes_texts)))
+    dates = column_texts(col["last_disruption_date"], text_or_null_texts)
+    members.append(("last_disruption_date", dates))
+    points = tuple((g, column_texts(col[f"{g}_points"])) for g in groups)
+    members.append(("group_points", points))
+    per_factor = tuple(
+        (
+            name,
+            (
+                ("raw", column_texts(col[raw])),
+                ("value", column_texts(col[value])),
+                ("policy", encode_value(policy)),
+                ("weight", encode_value(weight)),
+                ("points", column_texts(col[pts]) if pts else "null"),
+            ),
+        )
+        for name, (raw, value, pts, policy, weight) in factors.items()
+    )
+    members.append(("factors", per_factor))
+    n = len(dates)
+    if moved:  # rarer (a previous run was given): a dict per group, encoded whole
         from socprio.present.changes import movement_record
 
-        changes = _objects(list(moved), [col[c] for c in moved], n)
-        parts.append(("movement", [movement_record(row) for row in changes]))
-    items = _objects(list(keys), [col[k] for k in keys], n)
-    for key, values in parts:
-        for item, value in zip(items, values, strict=True):
-            item[key] = value
-    return items
+        rows = _objects(list(moved), [_scalars(col[c]) for c in moved], n)
+        members.append(("movement", [encode_value(movement_record(row)) for row in rows]))
+    return object_lines(members, n)
+
+
+def _scalars(values: Values) -> list[Any]:
+    """A column's values as Python scalars, as a DataFrame's ``tolist`` gives them."""
+    if isinstance(values, Coded):
+        listed: list[Any] = values.labels[values.codes].tolist()
+        return listed
+    return values.tolist() if isinstance(values, np.ndarray) else list(values)
 
 
 def _objects(keys: list[str], columns: list[list[Any]], n: int) -> list[dict[str, Any]]:
