@@ -277,6 +277,9 @@ def _reasons(
     new = [i for i in by_score.tolist() if decision[i] == Decision.ADOPT.value]
     held_now = by_score[p.adopted[by_score]][::-1].tolist()  # held today, lowest score first
     released = [i for i in held_now if decision[i] == Decision.RELEASE.value]
+    # Places in those lists, looked up per group (list.index was quadratic in an owner's groups)
+    released_at = {g: k for k, g in enumerate(released)}
+    held_at = {g: k for k, g in enumerate(held_now)}
     for i in by_score.tolist():
         why = str(p.hard[i])
         head = f"Band {p.band[i]}" + (f", {why}" if why else "")
@@ -288,13 +291,13 @@ def _reasons(
         elif d == Decision.RELEASE.value and why:
             reason[i] = f"released: {head}, {_left_out(p, i, line, True)}"
         elif d == Decision.RELEASE.value:
-            k = released.index(i) - (len(released) - len(new))  # the lowest: over capacity
+            k = released_at[i] - (len(released) - len(new))  # the lowest: over capacity
             need = (
                 f"capacity needed for {p.group_id[new[k]]}"
                 if k >= 0
                 else f"{name} holds {len(held_now)}, more than its capacity"
             )
-            reason[i] = f"released: {_ordinal(held_now.index(i))} score held by {name}, {need}"
+            reason[i] = f"released: {_ordinal(held_at[i])} score held by {name}, {need}"
         else:
             reason[i] = f"{head}, {_left_out(p, i, line, bool(why))}"
 
