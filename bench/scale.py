@@ -4,7 +4,8 @@ exponent between sizes. Run by hand (``python bench/scale.py``; figures go in th
 The exponent between two sizes is log(t2 / t1) / log(n2 / n1): about 1 for a linear command,
 a little more for n log n; anything near 2 is a regression. At the smallest sizes start-up
 dominates, so read the exponent between 6,000 and the larger sizes. The two largest sizes run
-only the commands the issue names for them (rank, validate, csv and json export). `--only NAME`
+only the commands the issue names for them (rank, validate, csv and json export) unless `--every`
+is given (a quadratic step that is small at 6,000 groups shows only there). `--only NAME`
 skips the rest: replay, decide and log verify read the archive the `archive` command writes.
 """
 
@@ -35,21 +36,21 @@ def top_group(data: Path) -> str:
     return first[header.index("group_id")]
 
 
-def commands(data: Path, out: Path, n: int) -> dict[str, list[str]]:
+def commands(data: Path, out: Path, n: int, *, every: bool = False) -> dict[str, list[str]]:
     """The commands to time on ``data`` (``n`` groups), by name, in the order they run (the
     archive is written before the commands that read it: replay, decide, log verify)."""
     rank = [SOCPRIO, "rank", str(data), "--as-of", AS_OF, "-q"]
     archive, log, history = out / f"archive-{n}", out / f"log-{n}.jsonl", out / f"history-{n}"
     on_archive = ["--archive", str(archive), "--as-of", AS_OF]
-    every = {
+    named = {
         "validate": [SOCPRIO, "validate", str(data), "--as-of", AS_OF, "-q"],
         "rank csv": [*rank, "-f", "csv", "-o", str(out / "r.csv")],
         "rank json": [*rank, "-f", "json", "-o", str(out / "r.json")],
     }
-    if n in LARGE:
-        return every
+    if n in LARGE and not every:
+        return named
     top = top_group(data)
-    return every | {
+    return named | {
         "rank table": [SOCPRIO, "rank", str(data), "--as-of", AS_OF, "--all"],
         "rank markdown": [*rank, "-f", "markdown", "-o", str(out / "r.md")],
         "rank xlsx": [*rank, "-f", "xlsx", "-o", str(out / "r.xlsx")],
@@ -90,6 +91,9 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[*SMALL, *LARGE])
     parser.add_argument("--runs", type=int, default=1, help="median of this many runs")
     parser.add_argument("--only", nargs="+", help="time only these commands (by name)")
+    parser.add_argument(
+        "--every", action="store_true", help="every command at the large sizes too (slow)"
+    )
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
     seen: dict[str, tuple[int, float]] = {}
@@ -101,7 +105,7 @@ def main() -> None:
                 [SOCPRIO, "sample", "--groups", str(n), "--seed", "3", "-o", str(data)],
                 check=True,
             )
-            for name, cmd in commands(data, out, n).items():
+            for name, cmd in commands(data, out, n, every=args.every).items():
                 if args.only and name not in args.only:
                     continue
                 runs = [measure(cmd) for _ in range(args.runs)]
