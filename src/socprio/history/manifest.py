@@ -13,7 +13,7 @@ import json
 import os
 import platform
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -37,6 +37,15 @@ COUNT_KEYS = ("read", "ranked", "rejected", "skipped")
 def sha256_hex(data: bytes) -> str:
     """The SHA-256 of ``data`` as lower-case hex (what ``sha256sum`` prints)."""
     return hashlib.sha256(data).hexdigest()
+
+
+def sha256_of_chunks(chunks: Iterable[bytes]) -> str:
+    """``sha256_hex`` of the chunks joined, without joining them (a large export is never
+    held whole)."""
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def output_hashes(csv_bytes: bytes, json_bytes: bytes) -> dict[str, str]:

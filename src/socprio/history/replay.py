@@ -29,6 +29,7 @@ from socprio.history.manifest import (
     JSON_NAME,
     MANIFEST_NAME,
     sha256_hex,
+    sha256_of_chunks,
     verified_run,
 )
 from socprio.history.previous import Previous
@@ -172,8 +173,8 @@ def replay_run(archive_dir: Path, as_of: date) -> Replay:
         exclude_invalid=bool(options.get("exclude_invalid", False)),
     )
     hashes = {
-        CSV_NAME: sha256_hex(b"".join(encode(csv_chunks(a), bom=True))),
-        JSON_NAME: sha256_hex(b"".join(encode(json_chunks(a)))),
+        CSV_NAME: sha256_of_chunks(encode(csv_chunks(a), bom=True)),
+        JSON_NAME: sha256_of_chunks(encode(json_chunks(a))),
     }
     recorded = {name: manifest["outputs"][name]["sha256"] for name in hashes}
     differ = tuple(name for name in hashes if hashes[name] != recorded[name])
