@@ -10,7 +10,10 @@ import csv
 import html
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -158,3 +161,21 @@ def test_csv_and_json_carry_each_movers_cause(assessed: Assessment) -> None:
     assert {r["group_id"]: r["movement_cause"] for r in rows} == table
     groups = json.loads(export_bytes(OutputFormat.JSON, assessed))["groups"]
     assert {g["group_id"]: g["movement"]["movement_cause"] or "" for g in groups} == table
+
+
+@pytest.mark.slow
+def test_every_format_has_the_same_bytes_whatever_the_hash_seed(tmp_path: Path) -> None:
+    """Same input, config and as-of date, two processes with different hash seeds (set and
+    dict orders): byte-identical CSV, JSON, markdown, workbook and terminal table."""
+    written: dict[str, list[bytes]] = {}
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        rank = [sys.executable, "-m", "socprio", "rank", str(SAMPLE), "--as-of", str(AS_OF)]
+        for fmt in ("csv", "json", "markdown", "xlsx"):
+            out = tmp_path / f"{seed}.{fmt}"
+            subprocess.run([*rank, "-q", "-f", fmt, "-o", str(out)], check=True, env=env)
+            written.setdefault(fmt, []).append(out.read_bytes())
+        table = subprocess.run([*rank, "--all"], check=True, env=env, capture_output=True)
+        written.setdefault("table", []).append(table.stdout)
+    for fmt, (first, second) in written.items():
+        assert first == second and first, fmt
