@@ -17,9 +17,10 @@ from render_inputs import tricky_csv
 from socprio import Assessment, Flag
 from socprio.config.models import Config, LoadedConfig
 from socprio.pipeline.columns import Columns
+from socprio.present import markdown
 from socprio.present.captions import caption
 from socprio.present.escape import markdown_text, visible
-from socprio.present.markdown import to_markdown
+from socprio.present.markdown import markdown_chunks, to_markdown
 
 
 @pytest.fixture(scope="module")
@@ -143,3 +144,15 @@ def test_markdown_export_escapes_a_hostile_codename(cfg: Config, loaded: LoadedC
     text = to_markdown(assess_file(rows_csv(rows), loaded))
     assert not re.search(r"(?<!\\)(<img|\]\(javascript)", text)  # nothing unescaped
     assert "\\<img src=x onerror=alert(1)\\> \\[x\\](javascript\\:y)" in text
+
+
+def test_markdown_streams_a_chunk_of_rows_at_a_time_with_the_same_bytes(
+    a: Assessment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memory stays bounded at any size: the table is rounded and written a few rows at a
+    time, and how many at a time never changes a byte of the output."""
+    whole = to_markdown(a)
+    monkeypatch.setattr(markdown, "CHUNK_ROWS", 3)
+    chunks = list(markdown_chunks(a))
+    assert len(chunks) >= len(a.table) // 3 + 2
+    assert "".join(chunks) == whole and whole.endswith("_\n")

@@ -50,9 +50,9 @@ def export(fmt: OutputFormat, a: Assessment, options: ExportOptions | None = Non
 
         return json_chunks(a)
     if fmt is OutputFormat.MARKDOWN:
-        from socprio.present.markdown import to_markdown
+        from socprio.present.markdown import markdown_chunks
 
-        return to_markdown(a)
+        return markdown_chunks(a)
     if fmt is OutputFormat.XLSX:
         from socprio.present.xlsx import workbook_bytes
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from socprio.pipeline.frame import rounded_frame
@@ -46,35 +47,46 @@ def act_now_lines(a: Assessment) -> list[str]:
     return [*lines, ""]
 
 
+CHUNK_ROWS = 5_000  # table rows rounded and written at a time: memory stays bounded
+
+
 def to_markdown(a: Assessment) -> str:
-    """A GitHub-flavoured markdown table with the summary and provenance."""
-    prov = a.provenance
-    out = rounded_frame(a.table)
+    """The whole markdown export as one string (see ``markdown_chunks``)."""
+    return "".join(markdown_chunks(a))
+
+
+def markdown_chunks(a: Assessment) -> Iterator[str]:
+    """A GitHub-flavoured markdown table with the summary and provenance, streamed: the
+    table's rows are rounded and written a chunk at a time, from the columns they show."""
+    prov, table = a.provenance, a.table
     cols = ["rank", "band", "score", "group_id", "codename", "lead_force", "principal_crime"]
     cols += ["confidence", "flags"]
-    if "rank_p5" in out:
-        out[INTERVAL] = rank_interval(out)
+    read = list(cols)
+    interval = "rank_p5" in table.columns
+    if interval:
         cols.insert(3, INTERVAL)
+        read += ["rank_p5", "rank_p95"]
     if a.movement is not None:
-        out["movement"] = movement_labels(out)
         cols.insert(cols.index("group_id"), "movement")
-    lines = [
-        f"**{prov.config.config.marking}**",
-        "",
-        *act_now_lines(a),
-        "### Ranking (harm order)",
-        "",
-    ]
-    lines.append("| " + " | ".join(cols) + " |")
-    lines.append("|" + "|".join("---:" if c in ("rank", "score") else "---" for c in cols) + "|")
-    for row in out[cols].itertuples(index=False):
-        lines.append("| " + " | ".join(_md(v) for v in row) + " |")
-    lines.append("")
+        read += ["movement", "rank_change"]
+    head = [f"**{prov.config.config.marking}**", "", *act_now_lines(a)]
+    head += ["### Ranking (harm order)", "", "| " + " | ".join(cols) + " |"]
+    head.append("|" + "|".join("---:" if c in ("rank", "score") else "---" for c in cols) + "|")
+    yield "".join(line + "\n" for line in head)
+    for start in range(0, len(table), CHUNK_ROWS):
+        out = rounded_frame(table.iloc[start : start + CHUNK_ROWS][read])
+        if interval:
+            out[INTERVAL] = rank_interval(out)
+        if a.movement is not None:
+            out["movement"] = movement_labels(out)
+        rows = out[cols].itertuples(index=False)
+        yield "".join("| " + " | ".join(_md(v) for v in row) + " |\n" for row in rows)
+    lines = [""]
     for name, counts in a.summary().items():
         lines.append(f"- **{name}**: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    if "rank_p5" in out:
+    if interval:
         lines += ["", f"_{interval_note(prov)}_"]
     if a.movement is not None:
         lines += ["", "_" + movement_note(a.movement) + "_"]
-    lines += ["", f"_{caption(prov)}_", ""]
-    return "\n".join(lines)
+    lines += ["", f"_{caption(prov)}_"]
+    yield "".join(line + "\n" for line in lines)
