@@ -84,11 +84,17 @@ class Movement:
         return out | {"DROPPED": len(self.dropped)}
 
 
+def _distinct_labels(bands: pd.Series) -> tuple[npt.NDArray[np.intp], pd.Series]:
+    """(codes, labels) with ``labels[codes]`` the text of ``bands``: a column has a few
+    dozen labels, so each is parsed once (a missing one is a label too)."""
+    codes, labels = pd.factorize(bands.astype(str), use_na_sentinel=False)
+    return codes, pd.Series(labels, dtype=object)
+
+
 def band_numbers(bands: pd.Series) -> pd.Series:
     """Band number of each sub-band label ("1C" -> 1); DataError on a label without one."""
-    # A few dozen labels: each is read once (a missing one is a label too).
-    codes, labels = pd.factorize(bands.astype(str), use_na_sentinel=False)
-    numbers = pd.Series(labels).str.extract(BAND_LABEL, expand=False)
+    codes, labels = _distinct_labels(bands)
+    numbers = labels.str.extract(BAND_LABEL, expand=False)
     if numbers.isna().any():
         raise DataError("a band label has no band number (expected labels such as 1A)")
     return pd.Series(numbers.astype("int64").to_numpy()[codes], index=bands.index)
@@ -105,8 +111,7 @@ def _lines(rows: pd.DataFrame) -> list[str]:
 
 def band_order(bands: pd.Series) -> npt.NDArray[np.float64]:
     """An order of sub-band labels, smaller is higher: band number, then letter (A first)."""
-    codes, labels = pd.factorize(bands.astype(str), use_na_sentinel=False)  # as above
-    text = pd.Series(labels, dtype=object)
+    codes, text = _distinct_labels(bands)
     number = text.str.extract(BAND_LABEL, expand=False).astype(float)
     letter = text.str.extract(r"^\d+([A-Z]?)$", expand=False).fillna("")
     letters = ["", *(chr(c) for c in range(ord("A"), ord("Z") + 1))]
