@@ -75,8 +75,7 @@ def _from_csv(text: str, *, source: str, as_of: date | None) -> Previous:
         factors = tuple(points)  # a trimmed export: every points column may explain a move
     raws = [c for c in header if c.endswith(RAW)]
     kept = [c for c in ("codename", *REQUIRED, *TEXT) if c in names] + points + raws
-    where = {name: i for i, name in reversed(list(enumerate(header)))}  # the first of a name
-    columns = {c: table.columns[where[c]] for c in dict.fromkeys(kept)}
+    columns = {c: table.columns[header.index(c)] for c in kept}  # a few dozen names
     frame = pd.DataFrame(
         {
             c: _numbers(column) if c == "score" or c.endswith(POINTS) else _unescaped(column)
