@@ -12,6 +12,8 @@ skips the rest: replay, decide and log verify read the archive the `archive` com
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import math
 import os
 import statistics
@@ -31,8 +33,8 @@ def top_group(data: Path) -> str:
     """The group ranked first in ``data`` (a fixed id may be dormant at some sizes, and only a
     ranked group can be decided on)."""
     cmd = [SOCPRIO, "rank", str(data), "--as-of", AS_OF, "-q", "-f", "csv", "--top", "1"]
-    lines = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.splitlines()
-    header, first = lines[0].split(","), lines[1].split(",")
+    text = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    header, first = list(csv.reader(io.StringIO(text)))[:2]
     return first[header.index("group_id")]
 
 
